@@ -1,0 +1,71 @@
+# Guanxi: `make run` starts the CRM with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/guanxi/web/static/vendor
+LOCALE := src/guanxi/locale
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/guanxi_ci
+PYTEST_ARGS ?=
+
+.PHONY: run test test-postgres install assets messages browser lint check clean
+
+run: install
+	$(BIN)/guanxi migrate --no-input -v 0
+	$(BIN)/guanxi demo --if-empty --url http://$(HOST):$(PORT)
+	$(BIN)/guanxi serve --host $(HOST) --port $(PORT) --no-migrate
+
+install: $(VENV)/.installed assets messages
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Guanxi needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end packages come from npm and are copied into static files; nothing third-party is committed.
+assets: $(VENDOR)/.built
+$(VENDOR)/.built: node_modules/.installed
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/tabler $(VENDOR)/tabler-icons
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp -r node_modules/@tabler/core/dist/css node_modules/@tabler/core/dist/js $(VENDOR)/tabler/
+	cp node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css $(VENDOR)/tabler-icons/
+	cp -r node_modules/@tabler/icons-webfont/dist/fonts $(VENDOR)/tabler-icons/
+	touch $@
+
+# The zh_Hans catalog is compiled at build time (Babel, no system gettext needed).
+messages: $(VENV)/.installed
+	$(BIN)/python -m guanxi.core.i18n_compile $(LOCALE)
+
+browser:
+	@if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu) and try again."; exit 1; \
+	fi
+
+test: install browser
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test-postgres: install browser
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	$(BIN)/guanxi check
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

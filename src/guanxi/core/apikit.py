@@ -1,0 +1,222 @@
+"""Shared pieces for every module's API: authentication, the error envelope, cursor pagination,
+request schemas that refuse unknown fields, and the permission marker the route sweeps read."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
+from django.db import models
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+from pydantic import ConfigDict
+
+from . import context
+from .errors import GuanxiError, PermissionDenied, RateLimited, ValidationFailed
+from .models import TokenScope
+from .services.tokens import token_authenticate
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+T = TypeVar("T")
+
+
+class InputSchema(Schema):
+    """Base for request bodies: an unknown field is a 422, so nobody can mass-assign
+    `workspace`, `owner`, `id`, `version` or timestamps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageOut(Schema, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# --- Authentication and rate limiting ---------------------------------------------------------
+
+
+def _rate_limit(token_id: int) -> None:
+    limit = settings.API_RATE_LIMIT_PER_MINUTE
+    window = int(time.time() // 60)
+    key = f"api-rate:{token_id}:{window}"
+    cache.add(key, 0, 120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 120)
+        count = 1
+    if count > limit:
+        retry_after = 60 - int(time.time() % 60) or 1
+        raise RateLimited(retry_after=retry_after)
+
+
+class BearerToken(HttpBearer):
+    """Bearer token auth. Sets request.membership and request.api_token; enforces the token's
+    scope (read tokens may only read) and the per-token rate limit."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = token_authenticate(token)
+        if found is None:
+            return None
+        api_token, membership = found
+        _rate_limit(api_token.pk)
+        if request.method not in SAFE_METHODS and api_token.scope != TokenScope.WRITE:
+            raise PermissionDenied("This token is read-only; create a token with write scope.")
+        request.membership = membership  # type: ignore[attr-defined]
+        request.api_token = api_token  # type: ignore[attr-defined]
+        ctx = context.current()
+        ctx.user = str(membership.user_id)
+        ctx.workspace = membership.workspace.slug
+        return membership
+
+
+def permission(object_type: str, action: str) -> dict[str, Any]:
+    """openapi_extra marking the permission a route needs; the route sweep reads it.
+    Use `permission(None, None)` for routes any authenticated member may call."""
+    return {"x-guanxi-permission": f"{object_type}.{action}" if object_type else None}
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+def error_body(
+    code: str, message: str, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+def install_error_handlers(api: Any) -> None:
+    def respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(GuanxiError)
+    def guanxi_error(request: HttpRequest, exc: GuanxiError) -> HttpResponse:
+        response = respond(
+            request, exc.status, error_body(exc.code, exc.message, exc.fields, **exc.extra)
+        )
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors:
+            loc = [
+                str(part)
+                for part in err.get("loc", ())
+                if part not in ("body", "payload", "query", "path")
+            ]
+            name = ".".join(loc) or "__all__"
+            message = err.get("msg", "invalid")
+            if err.get("type") == "extra_forbidden":
+                message = "Unknown field."
+            fields.setdefault(name, []).append(message)
+        return respond(
+            request, 422, error_body("validation_error", "Some fields are not valid.", fields)
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = respond(
+            request, 401, error_body("unauthorized", "A valid Bearer token is required.")
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, error_body("not_found", "Not found."))
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return respond(request, exc.status_code, error_body("http_error", str(exc)))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(
+            request, 413, error_body("payload_too_large", "The request body is too large.")
+        )
+
+    @api.exception_handler(json.JSONDecodeError)
+    def bad_json(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(
+            request, 400, error_body("bad_request", "The request body is not valid JSON.")
+        )
+
+
+# --- Cursor (keyset) pagination -----------------------------------------------------------------
+
+
+def clamp_limit(limit: int | None, default: int = 50) -> int:
+    if limit is None:
+        return default
+    if limit < 1:
+        raise ValidationFailed(fields={"limit": ["Must be at least 1."]})
+    return min(limit, settings.API_PAGE_MAX)
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return (
+        base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode())
+        .decode()
+        .rstrip("=")
+    )
+
+
+def _decode(cursor: str, model: type[models.Model], order: Sequence[str]) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(raw, list) or len(raw) != len(order):
+            raise ValueError
+        return [
+            model._meta.get_field(name.lstrip("-")).to_python(value)
+            for name, value in zip(order, raw, strict=True)
+        ]
+    except Exception:
+        raise ValidationFailed(
+            fields={"cursor": ["This cursor is not valid; start again without it."]}
+        )
+
+
+def keyset_page(
+    queryset: models.QuerySet[Any],
+    *,
+    order: Sequence[str],
+    cursor: str | None,
+    limit: int,
+    serialize: Callable[[Any], Any] = lambda obj: obj,
+) -> dict[str, Any]:
+    """One page in `order` (which must end with a unique field, usually "id" or "-id") after
+    `cursor`. Uses a WHERE on the order keys, not OFFSET, so every page costs the same."""
+    model = queryset.model
+    if cursor:
+        values = _decode(cursor, model, order)
+        condition = Q()
+        for index, name in enumerate(order):
+            field = name.lstrip("-")
+            step = Q(**{f"{field}__lt" if name.startswith("-") else f"{field}__gt": values[index]})
+            for prior_name, prior_value in zip(order[:index], values[:index], strict=True):
+                step &= Q(**{prior_name.lstrip("-"): prior_value})
+            condition |= step
+        queryset = queryset.filter(condition)
+    rows = list(queryset.order_by(*order)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode([getattr(last, name.lstrip("-")) for name in order])
+    return {"items": [serialize(row) for row in rows], "next_cursor": next_cursor}

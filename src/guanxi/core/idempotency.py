@@ -1,0 +1,93 @@
+"""Idempotency-Key support for every POST under /api/, whatever module the endpoint belongs to.
+
+Same key + same body → the stored response; same key + different body → 422; a duplicate sent
+while the first is still running → 409, so concurrent duplicates create one record. Keys are
+per API token and kept for IDEMPOTENCY_TTL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from .models import IdempotencyRecord
+from .services.tokens import token_authenticate
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if len(key) > 255:
+            return _error(
+                422, "validation_error", "Idempotency-Key must be at most 255 characters."
+            )
+        auth = request.headers.get("Authorization", "")
+        found = token_authenticate(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+        if found is None:
+            return self.get_response(request)  # the API answers 401 itself
+        token, _membership = found
+        body_hash = hashlib.sha256(
+            request.method.encode() + request.path.encode() + b"\n" + request.body
+        ).hexdigest()
+        IdempotencyRecord.objects.filter(
+            token=token, created_at__lt=timezone.now() - IDEMPOTENCY_TTL
+        ).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    token=token, key=key, request_hash=body_hash
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(token=token, key=key).first()
+            if existing is None:
+                return _error(
+                    409,
+                    "idempotency_in_progress",
+                    "A request with this Idempotency-Key is in progress.",
+                )
+            if existing.request_hash != body_hash:
+                return _error(
+                    422,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different request body.",
+                )
+            if existing.status_code is None:
+                return _error(
+                    409,
+                    "idempotency_in_progress",
+                    "A request with this Idempotency-Key is in progress.",
+                )
+            response = HttpResponse(
+                bytes(existing.response_body or b""),
+                status=existing.status_code,
+                content_type=existing.content_type or "application/json",
+            )
+            response["Idempotent-Replayed"] = "true"
+            return response
+        response = self.get_response(request)
+        if response.status_code >= 500 or response.status_code in (401, 409, 429):
+            # A failure that a retry may fix: forget the key so the client can try again.
+            record.delete()
+        else:
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                status_code=response.status_code,
+                response_body=bytes(response.content),
+                content_type=response.get("Content-Type", "application/json"),
+            )
+        return response

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+def default_workers() -> int:
+    return max(2, min(8, (os.cpu_count() or 1) * 2))
+
+
+class Command(BaseCommand):
+    help = "Migrate if needed and serve Guanxi with gunicorn (several workers and threads)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", default_workers()))
+        )
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        if not (settings.DEBUG or settings.TESTING):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        from gunicorn.app.base import BaseApplication
+
+        from guanxi.wsgi import application
+
+        bind = f"{options['host']}:{options['port']}"
+        config = {
+            "bind": bind,
+            "workers": options["workers"],
+            "threads": options["threads"],
+            "worker_class": "gthread",
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "accesslog": None,  # requests are logged by RequestContextMiddleware, with the request id
+            "errorlog": "-",
+            "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        }
+
+        class GuanxiServer(BaseApplication):  # type: ignore[misc]
+            def load_config(self) -> None:
+                for key, value in config.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Any:
+                return application
+
+        self.stdout.write(
+            f"Guanxi is serving on http://{bind}/ (sign in at http://{bind}/sign-in/)"
+        )
+        GuanxiServer().run()

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import audit
+from ..errors import PermissionDenied, ValidationFailed
+from ..models import Membership, Role, Team
+from ..permissions import require, require_writable
+from .versioning import save_versioned
+
+FIELDS = ["role", "team", "title", "is_active"]
+# Payload key -> field name in the members object type (for read-only checks).
+RESTRICTED = {"role_id": "role", "team_id": "team", "title": "title"}
+
+
+def _owners_left(workspace_id: int, excluding: Membership) -> int:
+    return (
+        Membership.objects.active()
+        .filter(workspace_id=workspace_id, role__is_owner=True)
+        .exclude(pk=excluding.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def member_update(
+    *, actor: Membership, member: Membership, version: int | None, data: dict[str, Any]
+) -> Membership:
+    """Change a member's role, team, title or active flag.
+
+    Only an Owner may grant or take away the Owner role; the last active Owner cannot lose it or be
+    deactivated; nobody deactivates themselves. Version-checked and audited.
+    """
+    require(actor, "members", "edit")
+    require_writable(actor, "members", {RESTRICTED[k] for k in data if k in RESTRICTED})
+    member = Membership.objects.select_for_update().select_related("role").get(pk=member.pk)
+    before = audit.snapshot(member, FIELDS)
+    if "role_id" in data:
+        role = Role.objects.filter(workspace_id=actor.workspace_id, pk=data["role_id"]).first()
+        if role is None:
+            raise ValidationFailed(fields={"role_id": [_("Choose a role of this workspace.")]})
+        if (
+            (role.is_owner or member.role.is_owner)
+            and role.pk != member.role_id
+            and not actor.role.is_owner
+        ):
+            raise PermissionDenied(_("Only an Owner can grant or remove the Owner role."))
+        if (
+            member.role.is_owner
+            and not role.is_owner
+            and _owners_left(actor.workspace_id, member) == 0
+        ):
+            raise ValidationFailed(
+                fields={"role_id": [_("The workspace needs at least one active Owner.")]}
+            )
+        member.role = role
+    if "team_id" in data:
+        team_id = data["team_id"]
+        if (
+            team_id is not None
+            and not Team.objects.filter(workspace_id=actor.workspace_id, pk=team_id).exists()
+        ):
+            raise ValidationFailed(fields={"team_id": [_("Choose a team of this workspace.")]})
+        member.team_id = team_id
+    if "title" in data:
+        member.title = (data["title"] or "").strip()[:120]
+    if "is_active" in data:
+        active = bool(data["is_active"])
+        if not active and member.pk == actor.pk:
+            raise ValidationFailed(fields={"is_active": [_("You cannot deactivate yourself.")]})
+        if not active and member.role.is_owner:
+            if not actor.role.is_owner:
+                raise PermissionDenied(_("Only an Owner can deactivate an Owner."))
+            if _owners_left(actor.workspace_id, member) == 0:
+                raise ValidationFailed(
+                    fields={"is_active": [_("The workspace needs at least one active Owner.")]}
+                )
+        member.is_active = active
+    changes = audit.diff(before, audit.snapshot(member, FIELDS))
+    if not changes:
+        return member
+    save_versioned(member, version=version, fields=FIELDS)
+    audit.record(
+        action="member.update",
+        workspace=actor.workspace_id,
+        actor=actor,
+        object_type="members",
+        object_id=member.pk,
+        object_label=member.user.email,
+        changes=changes,
+    )
+    return member

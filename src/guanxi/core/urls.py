@@ -1,0 +1,6 @@
+from .views.account import urlpatterns as account_urlpatterns
+from .views.admin_pages import urlpatterns as admin_urlpatterns
+
+app_name = "core"
+
+urlpatterns = account_urlpatterns + admin_urlpatterns

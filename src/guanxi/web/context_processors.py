@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from guanxi.core.permissions import can_path
+from guanxi.core.registry import nav_items
+
+from .navigation import SECTIONS
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """Navigation and workspace switcher for the layout; only what the member may open."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"membership": None}
+    sections: dict[str, dict[str, Any]] = {}
+    for item in nav_items():
+        if not can_path(membership, item.permission):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        label, icon = SECTIONS.get(item.section, (item.section, "circle"))
+        section = sections.setdefault(
+            item.section, {"key": item.section, "label": label, "icon": icon, "items": []}
+        )
+        section["items"].append(
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+            }
+        )
+    ordered = [sections[key] for key in SECTIONS if key in sections]
+    from guanxi.core.middleware import memberships_of
+
+    return {
+        "membership": membership,
+        "workspace": membership.workspace,
+        "nav_sections": ordered,
+        "coming_sections": [
+            {"key": key, "label": label, "icon": icon}
+            for key, (label, icon) in SECTIONS.items()
+            if key not in sections
+        ],
+        "switchable_memberships": memberships_of(request.user),
+    }
