@@ -27,3 +27,42 @@ def test_wrong_password_shows_error_and_stays_signed_out(page, live_server, memb
     assert "The email or password is not correct." in page.locator(".alert-danger").inner_text()
     page.goto(f"{live_server.url}/")
     assert page.url.startswith(f"{live_server.url}/sign-in/")
+
+
+def test_switch_workspace(page, live_server, member):
+    second = WorkspaceFactory(name="Beta 贸易")
+    make_member(second, "sales_rep", user=member.user)
+    sign_in(page, live_server, "ada@example.com", TEST_PASSWORD)
+    switcher = page.get_by_test_id("workspace-switcher")
+    assert "Acme 示例" in switcher.inner_text()
+    switcher.click()
+    page.get_by_role("button", name="Beta 贸易").click()
+    page.wait_for_load_state("networkidle")
+    assert "Beta 贸易" in page.get_by_test_id("workspace-switcher").inner_text()
+    # The sales rep role of the second workspace has no settings pages.
+    assert page.locator("a.nav-link", has_text="Roles").count() == 0
+
+
+def test_layout_fits_a_phone_screen(browser, live_server, member):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    phone = context.new_page()
+    try:
+        sign_in(phone, live_server, "ada@example.com", TEST_PASSWORD)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        toggler = phone.locator(".navbar-toggler")
+        assert toggler.is_visible()
+        toggler.click()
+        phone.locator("#sidebar-menu a.nav-link", has_text="Members").wait_for(state="visible")
+    finally:
+        context.close()
+
+
+def test_command_palette_opens_with_ctrl_k_and_jumps_to_a_page(page, live_server, member):
+    sign_in(page, live_server, "ada@example.com", TEST_PASSWORD)
+    page.keyboard.press("Control+k")
+    palette_input = page.locator("[data-palette-input]")
+    palette_input.wait_for(state="visible")
+    palette_input.fill("Teams")
+    page.locator("#command-palette [data-palette-item]:visible", has_text="Teams").first.click()
+    page.wait_for_url(f"{live_server.url}/settings/teams/")

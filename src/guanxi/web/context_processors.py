@@ -36,17 +36,17 @@ def shell(request: HttpRequest) -> dict[str, Any]:
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
             }
         )
-    ordered = [sections[key] for key in SECTIONS if key in sections]
+    # Sections without a page the member may open are shown greyed out, in their place, so the
+    # sidebar keeps one shape as modules are installed.
+    ordered = [
+        sections.get(key) or {"key": key, "label": label, "icon": icon, "items": [], "coming": True}
+        for key, (label, icon) in SECTIONS.items()
+    ]
     from guanxi.core.middleware import memberships_of
 
     return {
         "membership": membership,
         "workspace": membership.workspace,
         "nav_sections": ordered,
-        "coming_sections": [
-            {"key": key, "label": label, "icon": icon}
-            for key, (label, icon) in SECTIONS.items()
-            if key not in sections
-        ],
         "switchable_memberships": memberships_of(request.user),
     }

@@ -4,8 +4,10 @@
 
   function paletteModal() {
     var element = document.getElementById("command-palette");
-    if (!element || !window.bootstrap) return null;
-    return window.bootstrap.Modal.getOrCreateInstance(element);
+    // Tabler's bundle exposes Bootstrap as window.tabler.bootstrap.
+    var bootstrap = window.bootstrap || (window.tabler && window.tabler.bootstrap);
+    if (!element || !bootstrap) return null;
+    return bootstrap.Modal.getOrCreateInstance(element);
   }
 
   function openPalette(initial) {
