@@ -7,8 +7,11 @@ import base64
 import json
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as time_of_day
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +19,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -28,6 +32,19 @@ from .models import TokenScope
 from .services.tokens import token_authenticate
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Envelope codes for the HTTP errors django-ninja raises itself.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
 T = TypeVar("T")
 
 
@@ -50,12 +67,12 @@ def _rate_limit(token_id: int) -> None:
     limit = settings.API_RATE_LIMIT_PER_MINUTE
     window = int(time.time() // 60)
     key = f"api-rate:{token_id}:{window}"
-    cache.add(key, 0, 120)
+    # incr first: the common case (the window's counter exists) costs one cache round trip.
     try:
         count = cache.incr(key)
     except ValueError:
-        cache.set(key, 1, 120)
-        count = 1
+        # The first request of the window; if another one beat us to it, count on theirs.
+        count = 1 if cache.add(key, 1, 120) else cache.incr(key)
     if count > limit:
         retry_after = 60 - int(time.time() % 60) or 1
         raise RateLimited(retry_after=retry_after)
@@ -141,7 +158,13 @@ def install_error_handlers(api: Any) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return respond(request, exc.status_code, error_body("http_error", str(exc)))
+        # ninja raises HttpError(400, "Cannot parse request body") for malformed JSON.
+        status = exc.status_code
+        code = HTTP_ERROR_CODES.get(status, "bad_request" if status < 500 else "server_error")
+        message = str(exc)
+        if status == 400 and "parse" in message.lower():
+            message = "The request body is not valid JSON."
+        return respond(request, status, error_body(code, message))
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
@@ -167,23 +190,67 @@ def clamp_limit(limit: int | None, default: int = 50) -> int:
     return min(limit, settings.API_PAGE_MAX)
 
 
+_BIGINT = 2**63
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time_of_day):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return value
+
+
 def _encode(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     return (
-        base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode())
+        base64.urlsafe_b64encode(
+            json.dumps([_plain(v) for v in values], separators=(",", ":")).encode()
+        )
         .decode()
         .rstrip("=")
     )
 
 
+def _cursor_value(field: Any, raw: Any) -> Any:
+    """The typed value of one cursor key; ValueError for anything a page could not have made."""
+    if raw is None or isinstance(raw, list | dict):
+        raise ValueError
+    if isinstance(field, models.BooleanField):
+        if not isinstance(raw, bool):
+            raise ValueError
+        return raw
+    if isinstance(raw, bool):
+        raise ValueError
+    if isinstance(field, models.IntegerField | models.AutoField):
+        if not isinstance(raw, int) or not -_BIGINT <= raw < _BIGINT:
+            raise ValueError
+        return raw
+    if isinstance(field, models.DateTimeField):
+        if not isinstance(raw, str):
+            raise ValueError
+        value = field.to_python(raw)
+        if value is None or timezone.is_naive(value):
+            raise ValueError
+        return value
+    if isinstance(field, models.DecimalField | models.FloatField):
+        if not isinstance(raw, str | int | float):
+            raise ValueError
+        return field.to_python(raw)
+    if not isinstance(raw, str):
+        raise ValueError
+    return field.to_python(raw)
+
+
 def _decode(cursor: str, model: type[models.Model], order: Sequence[str]) -> list[Any]:
     try:
+        if len(cursor) > 2048:
+            raise ValueError
         padded = cursor + "=" * (-len(cursor) % 4)
-        raw = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        raw = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
         if not isinstance(raw, list) or len(raw) != len(order):
             raise ValueError
         return [
-            model._meta.get_field(name.lstrip("-")).to_python(value)
+            _cursor_value(model._meta.get_field(name.lstrip("-")), value)
             for name, value in zip(order, raw, strict=True)
         ]
     except Exception:

@@ -61,7 +61,7 @@ def record(
     actor_label: str = "",
 ) -> AuditEvent:
     ctx = context.current()
-    user = getattr(actor, "user", actor)
+    user: Any = getattr(actor, "user", actor)
     workspace_id = workspace if isinstance(workspace, int) or workspace is None else workspace.pk
     return AuditEvent.objects.create(
         workspace_id=workspace_id,

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -23,6 +24,17 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+def fingerprint(request: HttpRequest) -> str:
+    """What "the same request" means: method, path with query string, and the exact body."""
+    return hashlib.sha256(
+        request.method.encode()  # type: ignore[union-attr]
+        + b" "
+        + request.get_full_path().encode()
+        + b"\n"
+        + request.body
+    ).hexdigest()
 
 
 class IdempotencyMiddleware:
@@ -42,9 +54,10 @@ class IdempotencyMiddleware:
         if found is None:
             return self.get_response(request)  # the API answers 401 itself
         token, _membership = found
-        body_hash = hashlib.sha256(
-            request.method.encode() + request.path.encode() + b"\n" + request.body
-        ).hexdigest()
+        try:
+            body_hash = fingerprint(request)
+        except RequestDataTooBig:
+            return _error(413, "payload_too_large", "The request body is too large.")
         IdempotencyRecord.objects.filter(
             token=token, created_at__lt=timezone.now() - IDEMPOTENCY_TTL
         ).delete()

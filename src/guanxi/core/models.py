@@ -211,7 +211,7 @@ class Membership(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = MembershipQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("member")

@@ -9,7 +9,7 @@ from .. import audit
 from ..errors import PermissionDenied, ValidationFailed
 from ..models import Membership, Role, Team
 from ..permissions import require, require_writable
-from .versioning import save_versioned
+from .versioning import check_version, save_versioned
 
 FIELDS = ["role", "team", "title", "is_active"]
 # Payload key -> field name in the members object type (for read-only checks).
@@ -81,6 +81,7 @@ def member_update(
         member.is_active = active
     changes = audit.diff(before, audit.snapshot(member, FIELDS))
     if not changes:
+        check_version(member, version=version)
         return member
     save_versioned(member, version=version, fields=FIELDS)
     audit.record(

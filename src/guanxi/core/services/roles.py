@@ -10,7 +10,7 @@ from ..errors import Conflict, PermissionDenied, ValidationFailed
 from ..models import DataScope, Membership, Role
 from ..permissions import require
 from ..registry import object_types
-from .versioning import save_versioned
+from .versioning import check_version, save_versioned
 
 FIELDS = ["name", "description", "data_scope", "permissions", "hidden_fields", "readonly_fields"]
 
@@ -143,6 +143,7 @@ def role_update(
     _clean(role, data)
     changes = audit.diff(before, audit.snapshot(role, FIELDS))
     if not changes:
+        check_version(role, version=version)
         return role
     try:
         with transaction.atomic():

@@ -7,7 +7,7 @@ from .. import audit
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Membership, Team
 from ..permissions import require, team_tree_ids
-from .versioning import save_versioned
+from .versioning import check_version, save_versioned
 
 FIELDS = ["name", "parent"]
 
@@ -83,6 +83,7 @@ def team_update(
         team.parent = parent
     changes = audit.diff(before, audit.snapshot(team, FIELDS))
     if not changes:
+        check_version(team, version=version)
         return team
     try:
         with transaction.atomic():

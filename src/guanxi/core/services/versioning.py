@@ -31,3 +31,12 @@ def save_versioned(instance: models.Model, *, version: int | None, fields: list[
     instance.version = expected + 1  # type: ignore[attr-defined]
     if "updated_at" in values:
         instance.updated_at = values["updated_at"]  # type: ignore[attr-defined]
+
+
+def check_version(instance: models.Model, *, version: int | None) -> None:
+    """Raise StaleVersion when the client's `version` is not the one the caller just loaded.
+
+    For updates that turn out to change nothing: the client still learns its copy is stale
+    instead of getting a 200 that looks as if its write went through."""
+    if version is not None and version != instance.version:  # type: ignore[attr-defined]
+        raise StaleVersion()
