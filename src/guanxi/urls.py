@@ -1,9 +1,17 @@
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 
 from .api import api
 
+
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Unknown paths under /api/ answer with the error envelope, not an HTML page."""
+    return JsonResponse({"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404)
+
+
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("guanxi.core.urls")),
     path("", include("guanxi.web.urls")),

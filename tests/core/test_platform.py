@@ -172,3 +172,9 @@ def test_language_follows_accept_language_when_user_has_no_choice(client):
     assert '<html lang="zh-hans"' in response.content.decode()
     response = client.get("/sign-in/", HTTP_ACCEPT_LANGUAGE="en-US")
     assert '<html lang="en"' in response.content.decode()
+
+
+def test_unknown_api_path_answers_with_the_error_envelope(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
