@@ -288,3 +288,19 @@ def test_role_of_another_workspace_cannot_be_assigned(workspace, other_workspace
 
     assert response.status_code == 422
     assert list(response.json()["error"]["fields"]) == ["role_id"]
+
+
+def test_member_search_ignores_fields_hidden_from_the_viewer(workspace):
+    from tests.conftest import api_for
+    from tests.factories import UserFactory, make_member
+
+    make_member(
+        workspace, "sales_rep", user=UserFactory(email="secret-boss@example.com", name="Plain Name")
+    )
+    viewer = make_member(workspace, "admin", hidden_fields={"members": ["email"]})
+    found = api_for(viewer).get("/users", q="secret-boss").json()["items"]
+    assert found == []
+    visible = (
+        api_for(make_member(workspace, "admin")).get("/users", q="secret-boss").json()["items"]
+    )
+    assert [item["name"] for item in visible] == ["Plain Name"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from .errors import NotFound
-from .models import AuditEvent, Membership, Role, Team
-from .permissions import require
+from .models import AuditEvent, Invitation, Membership, Role, Team
+from .permissions import hidden_fields, require
 
 
 def member_queryset(*, actor: Membership) -> QuerySet[Membership]:
@@ -26,13 +27,18 @@ def member_list(
 ) -> QuerySet[Membership]:
     require(actor, "members", "view")
     queryset = member_queryset(actor=actor)
+    hidden = hidden_fields(actor, "members")
     if q:
-        queryset = queryset.filter(
-            Q(user__name__icontains=q) | Q(user__email__icontains=q) | Q(title__icontains=q)
-        )
-    if team_id is not None:
+        # Search only what the viewer may see: matching on a hidden field would reveal it.
+        condition = Q(user__name__icontains=q)
+        if "email" not in hidden:
+            condition |= Q(user__email__icontains=q)
+        if "title" not in hidden:
+            condition |= Q(title__icontains=q)
+        queryset = queryset.filter(condition)
+    if team_id is not None and "team" not in hidden:
         queryset = queryset.filter(team_id=team_id)
-    if role_id is not None:
+    if role_id is not None and "role" not in hidden:
         queryset = queryset.filter(role_id=role_id)
     if is_active is not None:
         queryset = queryset.filter(is_active=is_active)
@@ -76,7 +82,7 @@ def team_tree(*, actor: Membership) -> list[dict[str, Any]]:
         workspace_id=actor.workspace_id, team__isnull=False
     ).values_list("team_id", flat=True):
         counts[team_id] = counts.get(team_id, 0) + 1
-    nodes = {
+    nodes: dict[int, dict[str, Any]] = {
         team.pk: {"team": team, "members": counts.get(team.pk, 0), "children": []} for team in teams
     }
     roots: list[dict[str, Any]] = []
@@ -135,3 +141,47 @@ def audit_get(*, actor: Membership, id: int) -> AuditEvent:
     if event is None:
         raise NotFound()
     return event
+
+
+# --- Settings pages -----------------------------------------------------------------------------
+
+
+def invitation_list(*, actor: Membership, pending_only: bool = True) -> QuerySet[Invitation]:
+    """The workspace's invitations, newest first; only the usable ones by default. Needs
+    members.create (whoever may invite may see and manage invitations)."""
+    require(actor, "members", "create")
+    queryset = Invitation.objects.filter(workspace_id=actor.workspace_id).select_related(
+        "role", "team", "invited_by"
+    )
+    if pending_only:
+        queryset = queryset.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+    return queryset.order_by("-created_at", "-id")
+
+
+def invitation_get(*, actor: Membership, id: int) -> Invitation:
+    invitation = invitation_list(actor=actor, pending_only=False).filter(pk=id).first()
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
+def role_list_with_member_counts(*, actor: Membership) -> QuerySet[Role]:
+    """Roles with `member_count` (active and inactive members), Owner first, then by name."""
+    return (
+        role_list(actor=actor)
+        .annotate(member_count=Count("memberships"))
+        .order_by("-is_owner", "name", "id")
+    )
+
+
+def audit_actor_choices(*, actor: Membership) -> list[tuple[int, str]]:
+    """(user id, label) of the workspace's members, for the audit log's actor filter."""
+    require(actor, "audit_events", "view")
+    rows = (
+        Membership.objects.filter(workspace_id=actor.workspace_id)
+        .order_by("user__name", "user__email")
+        .values_list("user_id", "user__name", "user__email")
+    )
+    return [(user_id, f"{name} <{email}>" if name else email) for user_id, name, email in rows]
