@@ -118,7 +118,7 @@ def audit_list(
     q: str = "",
 ) -> QuerySet[AuditEvent]:
     require(actor, "audit_events", "view")
-    queryset = AuditEvent.objects.filter(workspace_id=actor.workspace_id)
+    queryset = AuditEvent.objects.filter(workspace_id=actor.workspace_id).select_related("actor")
     if action:
         queryset = queryset.filter(action__startswith=action)
     if object_type:
