@@ -32,11 +32,15 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Front-end packages come from npm and are copied into static files; nothing third-party is committed.
+# Only the files the templates load (and their source maps) are copied: collectstatic's manifest
+# storage rewrites every url() in every CSS file, and Tabler's extra sheets point at images that
+# are not shipped, which would make `guanxi serve` fail with DEBUG off.
 assets: $(VENDOR)/.built
-$(VENDOR)/.built: node_modules/.installed
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/tabler $(VENDOR)/tabler-icons
+$(VENDOR)/.built: node_modules/.installed Makefile
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/tabler/css $(VENDOR)/tabler/js $(VENDOR)/tabler-icons
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cp -r node_modules/@tabler/core/dist/css node_modules/@tabler/core/dist/js $(VENDOR)/tabler/
+	cp node_modules/@tabler/core/dist/css/tabler.min.css node_modules/@tabler/core/dist/css/tabler.min.css.map $(VENDOR)/tabler/css/
+	cp node_modules/@tabler/core/dist/js/tabler.min.js node_modules/@tabler/core/dist/js/tabler.min.js.map $(VENDOR)/tabler/js/
 	cp node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css $(VENDOR)/tabler-icons/
 	cp -r node_modules/@tabler/icons-webfont/dist/fonts $(VENDOR)/tabler-icons/
 	touch $@

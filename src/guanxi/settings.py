@@ -95,7 +95,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "guanxi.core.middleware.WorkspaceMiddleware",
     "guanxi.core.middleware.UserLocaleMiddleware",
+    "guanxi.core.timezone_middleware.UserTimezoneMiddleware",
     "guanxi.core.middleware.TwoFactorMiddleware",
+    "guanxi.core.middleware.SessionActivityMiddleware",
     "guanxi.core.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -188,6 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
+# Password reset emails per address and per client address each hour (against mailbox flooding).
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 
 # --- API ------------------------------------------------------------------------------------------
@@ -291,8 +295,10 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(workspace)s %(user)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(workspace)s %(user)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC with microseconds, e.g. "2025-03-01T02:00:00.123456+00:00".
+            "timestamp": "time",
         },
         "text": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(workspace)s %(user)s] %(message)s"

@@ -6,7 +6,9 @@ from .api import api
 
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Unknown paths under /api/ answer with the error envelope, not an HTML page."""
-    return JsonResponse({"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404)
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404
+    )
 
 
 urlpatterns = [

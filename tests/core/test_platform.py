@@ -14,7 +14,16 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from guanxi.core.demo import DEMO_OWNER_EMAIL, DEMO_PASSWORD
-from guanxi.core.models import ApiToken, AuditEvent, Membership, Role, Team, User, Workspace, hash_secret
+from guanxi.core.models import (
+    ApiToken,
+    AuditEvent,
+    Membership,
+    Role,
+    Team,
+    User,
+    Workspace,
+    hash_secret,
+)
 from guanxi.core.object_types import DEFAULT_ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,17 +31,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_settings(tmp_path, code: str, **env: str) -> str:
     """Evaluate `code` against guanxi.settings imported in a clean interpreter."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "GUANXI_TESTING"}}
-    environment.update({"GUANXI_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **env})
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "GUANXI_TESTING"}
+    }
+    environment.update(
+        {"GUANXI_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}", **env}
+    )
     result = subprocess.run(
         [sys.executable, "-c", f"import guanxi.settings as s; print({code})"],
-        env=environment, capture_output=True, text=True, check=True, cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     return result.stdout.strip()
 
 
 def test_production_hasher_is_argon2(tmp_path):
-    assert run_settings(tmp_path, "s.PASSWORD_HASHERS[0]") == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert (
+        run_settings(tmp_path, "s.PASSWORD_HASHERS[0]")
+        == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    )
 
 
 def test_debug_is_off_unless_asked(tmp_path):
@@ -57,7 +79,9 @@ def test_default_database_is_sqlite_in_var_with_wal_and_busy_timeout(tmp_path):
 
 def test_https_turns_on_secure_cookies_and_hsts(tmp_path):
     values = run_settings(
-        tmp_path, "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0", HTTPS="true"
+        tmp_path,
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0",
+        HTTPS="true",
     )
     assert values == "True True True True"
 
@@ -75,7 +99,10 @@ def test_password_validators_require_ten_characters():
 def test_sqlite_runs_in_wal_mode():
     if connection.vendor != "sqlite" or connection.is_in_memory_db():
         # In-memory test databases cannot use WAL; check the pragma is configured instead.
-        assert connection.vendor != "sqlite" or "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+        assert (
+            connection.vendor != "sqlite"
+            or "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+        )
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
@@ -93,7 +120,9 @@ def test_demo_creates_workspace_members_and_teams_once():
     assert User.objects.get(email=DEMO_OWNER_EMAIL).check_password(DEMO_PASSWORD)
     names = set(Membership.objects.filter(workspace=workspace).values_list("user__name", flat=True))
     assert {"王芳", "李伟", "Emily Chen", "David Smith"} <= names
-    assert set(Role.objects.filter(workspace=workspace).values_list("key", flat=True)) == {key for key, *_ in DEFAULT_ROLES}
+    assert set(Role.objects.filter(workspace=workspace).values_list("key", flat=True)) == {
+        key for key, *_ in DEFAULT_ROLES
+    }
     east = Team.objects.get(workspace=workspace, name="华东区 East China")
     assert east.parent.name == "销售部 Sales" and east.parent.parent.name == "总部 Head office"
     counts = (Workspace.objects.count(), Membership.objects.count(), Team.objects.count())
@@ -112,34 +141,77 @@ def test_default_roles_are_named_in_the_workspace_language():
 
 @pytest.mark.django_db
 def test_createadmin_creates_owner_of_new_workspace():
-    call_command("createadmin", email="Boss@Example.com", password="a-long-passphrase", workspace="acme", stdout=StringIO())
+    call_command(
+        "createadmin",
+        email="Boss@Example.com",
+        password="a-long-passphrase",
+        workspace="acme",
+        stdout=StringIO(),
+    )
     member = Membership.objects.get(user__email="boss@example.com", workspace__slug="acme")
     assert member.role.is_owner
-    assert AuditEvent.objects.filter(action="workspace.create", workspace=member.workspace).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="workspace.create", workspace=member.workspace).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
 def test_createadmin_refuses_a_weak_password():
     with pytest.raises(CommandError):
-        call_command("createadmin", email="weak@example.com", password="123", workspace="acme", stdout=StringIO())
+        call_command(
+            "createadmin",
+            email="weak@example.com",
+            password="123",
+            workspace="acme",
+            stdout=StringIO(),
+        )
     assert not User.objects.filter(email="weak@example.com").exists()
 
 
 @pytest.mark.django_db
 def test_token_create_prints_only_the_secret_and_stores_its_hash():
-    call_command("createadmin", email="a@example.com", password="a-long-passphrase", workspace="acme", stdout=StringIO())
+    call_command(
+        "createadmin",
+        email="a@example.com",
+        password="a-long-passphrase",
+        workspace="acme",
+        stdout=StringIO(),
+    )
     out = StringIO()
-    call_command("token", "create", "--email", "a@example.com", "--workspace", "acme", "--scope", "write", stdout=out)
+    call_command(
+        "token",
+        "create",
+        "--email",
+        "a@example.com",
+        "--workspace",
+        "acme",
+        "--scope",
+        "write",
+        stdout=out,
+    )
     raw = out.getvalue().strip()
     token = ApiToken.objects.get()
-    assert raw.startswith("gx_") and token.token_hash == hash_secret(raw) and raw not in token.token_hash
+    assert (
+        raw.startswith("gx_")
+        and token.token_hash == hash_secret(raw)
+        and raw not in token.token_hash
+    )
     assert token.scope == "write"
 
 
 @pytest.mark.django_db
 def test_token_create_for_a_non_member_fails():
     with pytest.raises(CommandError):
-        call_command("token", "create", "--email", "nobody@example.com", "--workspace", "acme", stdout=StringIO())
+        call_command(
+            "token",
+            "create",
+            "--email",
+            "nobody@example.com",
+            "--workspace",
+            "acme",
+            stdout=StringIO(),
+        )
     assert ApiToken.objects.count() == 0
 
 
@@ -177,4 +249,6 @@ def test_language_follows_accept_language_when_user_has_no_choice(client):
 def test_unknown_api_path_answers_with_the_error_envelope(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "Not found.", "fields": {}}
+    }

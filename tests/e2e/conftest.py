@@ -35,7 +35,9 @@ def chromium_path() -> str:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
         if candidate and Path(candidate).exists():
             return candidate
-    raise RuntimeError("Chromium is missing: run `make browser` (Debian: apt-get install chromium).")
+    raise RuntimeError(
+        "Chromium is missing: run `make browser` (Debian: apt-get install chromium)."
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -50,7 +52,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
         yield instance
         instance.close()
 

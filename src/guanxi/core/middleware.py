@@ -1,5 +1,5 @@
 """Request plumbing: request context for logs and audit, the current workspace, the user's
-language, two-factor enforcement and the API body size limit."""
+language, two-factor enforcement, browser-session activity and the API body size limit."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 
 from . import context
 from .models import Membership
@@ -28,6 +30,17 @@ def client_ip(request: HttpRequest) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+# Paths that carry a secret (password reset links): logged without it.
+SECRET_PATH_PREFIXES = ("/account/reset/",)
+
+
+def loggable_path(path: str) -> str:
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            return prefix + "[redacted]"
+    return path
 
 
 class RequestContextMiddleware:
@@ -55,7 +68,7 @@ class RequestContextMiddleware:
                 logger.info(
                     "%s %s %s",
                     request.method,
-                    request.path,
+                    loggable_path(request.path),
                     response.status_code,
                     extra={
                         "status": response.status_code,
@@ -93,7 +106,7 @@ class ApiBodySizeMiddleware:
         return self.get_response(request)
 
 
-def memberships_of(user: object) -> list[Membership]:
+def memberships_of(user: Any) -> list[Membership]:
     return list(
         Membership.objects.active()
         .filter(user=user, workspace__isnull=False)
@@ -150,6 +163,9 @@ TWO_FACTOR_OPEN = (
     "core:two-factor-setup",
     "core:sign-out",
     "core:sign-in",
+    "core:set-language",
+    "core:switch-workspace",
+    "core:no-workspace",
 )
 
 
@@ -168,9 +184,8 @@ class TwoFactorMiddleware:
             open_paths = {reverse(name) for name in TWO_FACTOR_OPEN}
             if request.path not in open_paths:
                 if user.has_two_factor and not request.session.get(SESSION_TWO_FACTOR_KEY):
-                    return redirect(
-                        f"{reverse('core:two-factor-challenge')}?next={request.get_full_path()}"
-                    )
+                    query = urlencode({"next": request.get_full_path()})
+                    return redirect(f"{reverse('core:two-factor-challenge')}?{query}")
                 membership = getattr(request, "membership", None)
                 if (
                     membership is not None
@@ -178,4 +193,43 @@ class TwoFactorMiddleware:
                     and not user.has_two_factor
                 ):
                     return redirect(reverse("core:two-factor-setup"))
+        return self.get_response(request)
+
+
+# The session remembers when it was last marked as seen, so the row is written at most once a
+# minute per session rather than on every request.
+SESSION_SEEN_KEY = "guanxi_seen_at"
+SESSION_SEEN_EVERY_SECONDS = 60
+
+
+class SessionActivityMiddleware:
+    """Keeps the signed-in session's UserSession row (shown on the Security page) up to date:
+    last_seen_at and the address, at most once a minute. Belongs after AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and session is not None
+            and session.session_key
+            and not request.path.startswith(("/api/", settings.STATIC_URL))
+        ):
+            now = int(time.time())
+            if now - int(session.get(SESSION_SEEN_KEY, 0)) >= SESSION_SEEN_EVERY_SECONDS:
+                from .services.sessions import session_touch
+
+                session_touch(
+                    user=user,
+                    session_key=session.session_key,
+                    ip=client_ip(request),
+                    user_agent=request.headers.get("User-Agent", ""),
+                    session_exists=lambda: session.exists(session.session_key),
+                )
+                session[SESSION_SEEN_KEY] = now
         return self.get_response(request)

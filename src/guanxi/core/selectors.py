@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .errors import NotFound
-from .models import AuditEvent, Invitation, Membership, Role, Team
+from .models import ApiToken, AuditEvent, Invitation, Membership, Role, Team
 from .permissions import hidden_fields, require
 
 
@@ -185,3 +185,10 @@ def audit_actor_choices(*, actor: Membership) -> list[tuple[int, str]]:
         .values_list("user_id", "user__name", "user__email")
     )
     return [(user_id, f"{name} <{email}>" if name else email) for user_id, name, email in rows]
+
+
+def token_list(*, member: Membership) -> QuerySet[ApiToken]:
+    """The member's own API tokens in their workspace, newest first (nobody sees others')."""
+    return ApiToken.objects.filter(
+        workspace_id=member.workspace_id, user_id=member.user_id
+    ).order_by("-created_at", "-pk")

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -15,6 +15,8 @@ from guanxi.core.registry import search_providers
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if getattr(request, "membership", None) is None:
+        return redirect("core:no-workspace")
     return render(request, "web/home.html", {})
 
 

@@ -1,10 +1,15 @@
+"""Signing in and out, password changes and resets: the lockout, the audit trail, and which
+browser sessions end."""
+
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -12,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import audit
-from ..errors import GuanxiError, RateLimited
+from ..errors import GuanxiError, RateLimited, ValidationFailed
 from ..models import Membership, User
+from . import sessions
 
 # Failed sign-ins per client address before that address is throttled, whatever the email.
 IP_MAX_FAILURES = 30
@@ -24,9 +30,16 @@ class SignInFailed(GuanxiError):
     code = "sign_in_failed"
 
 
-def _audit_sign_in(action: str, user: User | None, email: str, reason: str = "") -> None:
-    changes = {"reason": reason} if reason else {}
-    workspaces = (
+def user_event_record(
+    *, action: str, user: User | None, email: str = "", changes: dict[str, Any] | None = None
+) -> None:
+    """Audit an event about a person rather than a workspace record (sign-in, password, 2FA).
+
+    The row is written once in every workspace the user belongs to, so each workspace's audit log
+    shows it; an event with no known user is written once without a workspace.
+    """
+    email = email or (user.email if user else "")
+    workspaces: list[int | None] = (
         list(Membership.objects.filter(user=user).values_list("workspace_id", flat=True))
         if user
         else []
@@ -40,11 +53,17 @@ def _audit_sign_in(action: str, user: User | None, email: str, reason: str = "")
             object_type="users",
             object_id=user.pk if user else "",
             object_label=email,
-            changes=changes,
+            changes=changes or {},
         )
 
 
-def _locked_message(until: timezone.datetime) -> str:
+def _audit_sign_in(action: str, user: User | None, email: str, reason: str = "") -> None:
+    user_event_record(
+        action=action, user=user, email=email, changes={"reason": reason} if reason else {}
+    )
+
+
+def _locked_message(until: datetime) -> str:
     minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
     return ngettext(
         "Too many failed sign-ins. Try again in %(minutes)d minute.",
@@ -92,7 +111,7 @@ def sign_in_check(*, email: str, password: str, ip: str | None) -> User:
             reason="bad_credentials" if user else "unknown_email",
         )
         raise SignInFailed(_("The email or password is not correct."))
-    if user is not None and user.failed_sign_ins:
+    if user is not None and (user.failed_sign_ins or user.locked_until):
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
     _audit_sign_in("auth.sign_in", authenticated, email)
     return authenticated
@@ -107,5 +126,94 @@ def _register_failure(user: User) -> None:
         User.objects.filter(pk=user.pk).update(locked_until=until, failed_sign_ins=0)
 
 
-def record_sign_out(user: User) -> None:
+@transaction.atomic
+def sign_in_complete(*, user: User, session_key: str, ip: str | None, user_agent: str) -> None:
+    """Remember the browser session that just signed in, so the user can see and end it."""
+    sessions.session_start(user=user, session_key=session_key, ip=ip, user_agent=user_agent)
+
+
+@transaction.atomic
+def sign_out(*, user: User, session_key: str | None) -> None:
+    """Audit the sign-out and forget the session's row; the caller ends the Django session."""
+    if session_key:
+        sessions.session_forget(session_key=session_key)
     _audit_sign_in("auth.sign_out", user, user.email)
+
+
+@transaction.atomic
+def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
+    """Sign the user out everywhere except the session `keep_session_key`.
+
+    Deletes the other Django sessions and their rows; other users' sessions are untouched.
+    Audited as "auth.sessions_end_others" with the count. Returns how many sessions ended.
+    """
+    ended = sessions.sessions_end_all(user=user, keep_session_key=keep_session_key)
+    user_event_record(
+        action="auth.sessions_end_others", user=user, changes={"sessions_ended": ended}
+    )
+    return ended
+
+
+def _validate_new_password(user: User, password: str, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationFailed(fields={field: list(error.messages)})
+
+
+@transaction.atomic
+def password_change(
+    *, user: User, current_password: str, new_password: str, keep_session_key: str | None
+) -> int:
+    """Change the user's own password after checking the current one.
+
+    The password validators apply. Every other browser session of the user ends (their Django
+    sessions and rows are deleted); the one with `keep_session_key` stays, and the caller must
+    refresh its auth hash. Audited as "auth.password_change". Returns how many sessions ended.
+    """
+    if not user.check_password(current_password or ""):
+        raise ValidationFailed(
+            fields={"current_password": [_("Your current password is not correct.")]}
+        )
+    _validate_new_password(user, new_password, "new_password1")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    ended = sessions.sessions_end_all(user=user, keep_session_key=keep_session_key)
+    user_event_record(action="auth.password_change", user=user, changes={"sessions_ended": ended})
+    return ended
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, new_password: str) -> int:
+    """Set a new password from an emailed reset link.
+
+    Whoever held the link proved they own the mailbox, so the sign-in lock is lifted; every
+    browser session of the user ends, since the old password may be what leaked. Audited as
+    "auth.password_reset" (never with the link or the email text). Returns the sessions ended.
+    """
+    _validate_new_password(user, new_password, "new_password1")
+    user.set_password(new_password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    user.save(update_fields=["password", "failed_sign_ins", "locked_until"])
+    ended = sessions.sessions_end_all(user=user, keep_session_key=None)
+    user_event_record(action="auth.password_reset", user=user, changes={"sessions_ended": ended})
+    return ended
+
+
+def password_reset_allowed(*, email: str, ip: str | None) -> bool:
+    """Count a password reset request; False once the address or the client has asked more than
+    PASSWORD_RESETS_PER_HOUR times in the last hour."""
+    limit = settings.PASSWORD_RESETS_PER_HOUR
+    allowed = True
+    for key in (f"password-reset:email:{email}", f"password-reset:ip:{ip or 'unknown'}"):
+        cache.add(key, 0, 3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, 3600)
+            count = 1
+        # Per client address the limit is wider: an office shares one address.
+        if count > (limit if key.startswith("password-reset:email") else limit * 4):
+            allowed = False
+    return allowed

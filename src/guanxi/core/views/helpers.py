@@ -6,10 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login
 from django.http import HttpRequest
 
 from ..errors import GuanxiError
-from ..models import Membership
+from ..models import Membership, User
 
 
 def membership_required(request: HttpRequest) -> Membership:
@@ -43,3 +44,18 @@ def apply_error(
 
 def form_data(form: forms.Form, *names: str) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+
+
+def start_session(request: HttpRequest, user: User) -> None:
+    """Sign `user` in on this browser and remember the session (for the sessions list).
+    The one way every page signs someone in: the sign-in form, invitation acceptance."""
+    from .. import middleware
+    from ..services import auth as auth_services
+
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_services.sign_in_complete(
+        user=user,
+        session_key=request.session.session_key or "",
+        ip=middleware.client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -28,7 +27,7 @@ from ..models import Membership, Role, User
 from ..permissions import can, require
 from ..services import invitations as invitation_services
 from .admin_pages import choice_field, settings_page, team_choices
-from .helpers import apply_error
+from .helpers import apply_error, start_session
 
 
 def accept_url(request: HttpRequest) -> str:
@@ -203,7 +202,7 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
             membership = invitation_services.invitation_accept(
                 raw=raw, name=form.cleaned_data["name"], password=form.cleaned_data["password"]
             )
-            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            start_session(request, membership.user)
     except invitation_services.InvitationUnusable as error:
         return render(
             request, TEMPLATE, {"problem": error.reason, "message": error.message}, status=410

@@ -1,3 +1,10 @@
+"""`guanxi serve`: migrate if needed, collect static files, and serve with gunicorn.
+
+gunicorn runs several worker processes with several threads each (gthread); WhiteNoise serves the
+collected static files with far-future cache headers for the hashed names, so no separate web
+server is needed for them.
+"""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +13,24 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
+from gunicorn import glogging
 
 
 def default_workers() -> int:
     return max(2, min(8, (os.cpu_count() or 1) * 2))
+
+
+class DjangoLogger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's own messages (booting, worker timeouts…) go through Django's LOGGING like
+    everything else, so production logs stay one JSON object per line."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in list(log.handlers):
+                log.removeHandler(handler)
+            log.propagate = True
 
 
 class Command(BaseCommand):
@@ -29,6 +50,9 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         if not (settings.DEBUG or settings.TESTING):
             call_command("collectstatic", interactive=False, verbosity=0)
+        # gunicorn forks its workers from this process: a database connection opened above
+        # must not be inherited, or several processes would talk over one socket.
+        connections.close_all()
         from gunicorn.app.base import BaseApplication
 
         from guanxi.wsgi import application
@@ -43,6 +67,7 @@ class Command(BaseCommand):
             "graceful_timeout": 20,
             "accesslog": None,  # requests are logged by RequestContextMiddleware, with the request id
             "errorlog": "-",
+            "logger_class": DjangoLogger,
             "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         }
 
@@ -57,4 +82,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Guanxi is serving on http://{bind}/ (sign in at http://{bind}/sign-in/)"
         )
+        self.stdout.flush()
         GuanxiServer().run()
