@@ -252,3 +252,27 @@ def test_unknown_api_path_answers_with_the_error_envelope(client):
     assert response.json() == {
         "error": {"code": "not_found", "message": "Not found.", "fields": {}}
     }
+
+
+@pytest.mark.django_db
+def test_sidebar_lists_the_settings_pages_the_member_may_open(client):
+    from tests.factories import WorkspaceFactory, make_member
+
+    workspace = WorkspaceFactory()
+    admin = make_member(workspace, "admin")
+    client.force_login(admin.user)
+    html = client.get("/").content.decode()
+    for url in (
+        "/settings/workspace/",
+        "/settings/members/",
+        "/settings/teams/",
+        "/settings/roles/",
+        "/settings/audit/",
+    ):
+        assert f'href="{url}"' in html, url
+    rep = make_member(workspace, "sales_rep")
+    client.force_login(rep.user)
+    html = client.get("/").content.decode()
+    assert 'href="/settings/members/"' in html  # reps see colleagues, to assign records
+    for url in ("/settings/workspace/", "/settings/roles/", "/settings/audit/"):
+        assert f'href="{url}"' not in html, url

@@ -21,6 +21,16 @@ def register_shell_navigation() -> None:
     register_nav_item(
         NavItem(
             "settings",
+            _("Workspace"),
+            "core:workspace-settings",
+            icon="building",
+            permission="workspace.view",
+            order=895,
+        )
+    )
+    register_nav_item(
+        NavItem(
+            "settings",
             _("Members"),
             "core:members",
             icon="users",
