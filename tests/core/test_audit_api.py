@@ -90,9 +90,6 @@ def test_role_create_patch_delete_each_write_one_event(admin, admin_api, last_ev
             "name": [None, "审批员"],
             "data_scope": [None, "team"],
             "permissions": [None, {"teams": ["view"]}],
-            "description": [None, ""],
-            "hidden_fields": [None, {}],
-            "readonly_fields": [None, {}],
         },
     )
 

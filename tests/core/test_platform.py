@@ -276,3 +276,10 @@ def test_sidebar_lists_the_settings_pages_the_member_may_open(client):
     assert 'href="/settings/members/"' in html  # reps see colleagues, to assign records
     for url in ("/settings/workspace/", "/settings/roles/", "/settings/audit/"):
         assert f'href="{url}"' not in html, url
+
+
+@pytest.mark.django_db
+def test_a_field_with_an_error_is_marked_invalid_and_linked_to_its_message(client):
+    html = client.post("/sign-in/", {"email": "not-an-email", "password": "x"}).content.decode()
+    assert 'class="form-control is-invalid"' in html
+    assert 'aria-describedby="id_email_error"' in html and 'id="id_email_error"' in html

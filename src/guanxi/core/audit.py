@@ -42,10 +42,16 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the fields whose value changed."""
+
+    # None, "" and empty collections all mean "nothing": going from one to another is no change.
+    def normal(value: Any) -> Any:
+        plain = _plain(value)
+        return None if plain in ("", [], {}) else plain
+
     return {
         name: [_plain(before.get(name)), _plain(after.get(name))]
         for name in after
-        if _plain(before.get(name)) != _plain(after.get(name))
+        if normal(before.get(name)) != normal(after.get(name))
     }
 
 
