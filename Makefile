@@ -67,6 +67,7 @@ test-postgres: install browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy src/guanxi
 
 check: install
 	$(BIN)/guanxi check

@@ -98,7 +98,7 @@ class BearerToken(HttpBearer):
         return membership
 
 
-def permission(object_type: str, action: str) -> dict[str, Any]:
+def permission(object_type: str | None, action: str | None) -> dict[str, Any]:
     """openapi_extra marking the permission a route needs; the route sweep reads it.
     Use `permission(None, None)` for routes any authenticated member may call."""
     return {"x-guanxi-permission": f"{object_type}.{action}" if object_type else None}
