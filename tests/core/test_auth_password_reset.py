@@ -79,7 +79,7 @@ def test_full_reset_sets_password_ends_sessions_lifts_lock_and_audits(client, ad
     assert (user.failed_sign_ins, user.locked_until) == (0, None)
     event = AuditEvent.objects.get(action="auth.password_reset")
     assert (event.actor_id, event.workspace_id) == (user.pk, admin.workspace_id)
-    assert event.changes == {"sessions_ended": 1}
+    assert event.changes == {"sessions_ended": 1, "tokens_revoked": 0}
     assert signed_in.get("/").status_code == 302
     assert not UserSession.objects.filter(user=user).exists()
     # Someone else's session is untouched.

@@ -10,6 +10,12 @@ class CoreConfig(AppConfig):
     api_router = "guanxi.core.api.router"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from .converters import IdConverter
+
+        # `<id:pk>` in page URLs (before any URLconf is loaded).
+        register_converter(IdConverter, "id")
         from .object_types import register_core_object_types
 
         register_core_object_types()

@@ -3,6 +3,7 @@ language, two-factor enforcement, browser-session activity and the API body size
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 import uuid
@@ -24,12 +25,25 @@ SESSION_WORKSPACE_KEY = "guanxi_workspace_id"
 SESSION_TWO_FACTOR_KEY = "guanxi_two_factor_ok"
 
 
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address. Behind TRUSTED_PROXY_COUNT proxies, the address the outermost trusted
+    proxy saw (counted from the right of X-Forwarded-For: entries further left are written by
+    the client and cannot be trusted). Anything that is not an IP address counts as unknown."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [
+            hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()
+        ]
+        if len(hops) >= proxies:
+            return _valid_ip(hops[-proxies])
+    return _valid_ip(request.META.get("REMOTE_ADDR") or "")
 
 
 # Paths that carry a secret (password reset links): logged without it.

@@ -93,9 +93,14 @@ def team_tree_ids(workspace_id: int, root_team_id: int) -> list[int]:
         "id", "parent_id"
     ):
         children.setdefault(parent_id, []).append(team_id)
-    found, stack = [], [root_team_id]
+    found: list[int] = []
+    seen: set[int] = set()
+    stack = [root_team_id]
     while stack:
         current = stack.pop()
+        if current in seen:  # never loop, even if the tree were damaged
+            continue
+        seen.add(current)
         found.append(current)
         stack.extend(children.get(current, ()))
     return found

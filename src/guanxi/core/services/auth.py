@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from .. import audit
 from ..errors import GuanxiError, RateLimited, ValidationFailed
-from ..models import Membership, User
+from ..models import ApiToken, Membership, User
 from . import sessions
 
 # Failed sign-ins per client address before that address is throttled, whatever the email.
@@ -40,7 +40,9 @@ def user_event_record(
     """
     email = email or (user.email if user else "")
     workspaces: list[int | None] = (
-        list(Membership.objects.filter(user=user).values_list("workspace_id", flat=True))
+        # Only workspaces the person is still an active member of: a former employer does not
+        # keep watching their sign-ins.
+        list(Membership.objects.active().filter(user=user).values_list("workspace_id", flat=True))
         if user
         else []
     )
@@ -185,7 +187,7 @@ def password_change(
 
 @transaction.atomic
 def password_reset_complete(*, user: User, new_password: str) -> int:
-    """Set a new password from an emailed reset link.
+    """Set a new password from an emailed reset link; revokes the user's API tokens.
 
     Whoever held the link proved they own the mailbox, so the sign-in lock is lifted; every
     browser session of the user ends, since the old password may be what leaked. Audited as
@@ -197,7 +199,15 @@ def password_reset_complete(*, user: User, new_password: str) -> int:
     user.locked_until = None
     user.save(update_fields=["password", "failed_sign_ins", "locked_until"])
     ended = sessions.sessions_end_all(user=user, keep_session_key=None)
-    user_event_record(action="auth.password_reset", user=user, changes={"sessions_ended": ended})
+    # API tokens too: someone who signed in with the leaked password may have made one.
+    tokens_revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    user_event_record(
+        action="auth.password_reset",
+        user=user,
+        changes={"sessions_ended": ended, "tokens_revoked": tokens_revoked},
+    )
     return ended
 
 

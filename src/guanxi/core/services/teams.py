@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from .. import audit
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import Membership, Team
+from ..models import Membership, Team, Workspace
 from ..permissions import require, team_tree_ids
 from .versioning import check_version, save_versioned
 
@@ -75,6 +75,9 @@ def team_update(
     if name is not None:
         team.name = _clean_name(name)
     if move:
+        # Moves are serialized per workspace (the workspace row is the lock), so two moves at
+        # once cannot each pass the check and together make a loop.
+        Workspace.objects.select_for_update().filter(pk=actor.workspace_id).first()
         parent = _parent(actor, parent_id)
         if parent is not None and parent.pk in team_tree_ids(actor.workspace_id, team.pk):
             raise ValidationFailed(

@@ -98,6 +98,9 @@ def token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
     )
     if membership is None:
         return None
+    # A workspace that requires two-factor authentication accepts no token of a user without it.
+    if membership.workspace.require_two_factor and not membership.user.has_two_factor:
+        return None
     now = timezone.now()
     # Touch last_used_at at most once a minute to keep reads from turning into writes.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

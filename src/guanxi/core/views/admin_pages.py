@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any, cast
 from zoneinfo import ZoneInfo, available_timezones
@@ -20,6 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -596,6 +597,10 @@ def audit_type_label(key: str) -> Any:
         return EXTRA_AUDIT_TYPES.get(key, key)
 
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
 class AuditFilterForm(StyledForm):
     action = forms.CharField(
         label=gettext_lazy("Action"),
@@ -605,11 +610,18 @@ class AuditFilterForm(StyledForm):
     )
     object_type = forms.ChoiceField(label=gettext_lazy("Object type"), required=False)
     actor = forms.ChoiceField(label=gettext_lazy("Actor"), required=False)
+    # Bounded so that a far date cannot overflow the time zone arithmetic.
     since = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
     )
     until = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
     )
 
 
@@ -872,13 +884,13 @@ def workspace_settings(request: HttpRequest, actor: Membership) -> HttpResponse:
 urlpatterns = [
     path("settings/workspace/", workspace_settings, name="workspace-settings"),
     path("settings/members/", members, name="members"),
-    path("settings/members/<int:user_id>/", member_edit, name="member-edit"),
+    path("settings/members/<id:user_id>/", member_edit, name="member-edit"),
     path("settings/teams/", teams, name="teams"),
-    path("settings/teams/<int:team_id>/", team_edit, name="team-edit"),
-    path("settings/teams/<int:team_id>/delete/", team_delete, name="team-delete"),
+    path("settings/teams/<id:team_id>/", team_edit, name="team-edit"),
+    path("settings/teams/<id:team_id>/delete/", team_delete, name="team-delete"),
     path("settings/roles/", roles, name="roles"),
-    path("settings/roles/<int:role_id>/", role_edit, name="role-edit"),
-    path("settings/roles/<int:role_id>/delete/", role_delete, name="role-delete"),
+    path("settings/roles/<id:role_id>/", role_edit, name="role-edit"),
+    path("settings/roles/<id:role_id>/delete/", role_delete, name="role-delete"),
     path("settings/audit/", audit_log, name="audit"),
     path("settings/audit/export/", audit_export, name="audit-export"),
 ]

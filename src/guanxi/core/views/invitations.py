@@ -216,12 +216,12 @@ def invitation_accept(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("settings/members/invitations/", invitations, name="invitations"),
     path(
-        "settings/members/invitations/<int:invitation_id>/revoke/",
+        "settings/members/invitations/<id:invitation_id>/revoke/",
         invitation_revoke,
         name="invitation-revoke",
     ),
     path(
-        "settings/members/invitations/<int:invitation_id>/resend/",
+        "settings/members/invitations/<id:invitation_id>/resend/",
         invitation_resend,
         name="invitation-resend",
     ),

@@ -1,0 +1,89 @@
+"""Rules added after the security review: client addresses, token revocation, audit scope."""
+
+import pytest
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from guanxi.core.middleware import client_ip
+from guanxi.core.models import AuditEvent, Workspace
+from guanxi.core.permissions import team_tree_ids
+from guanxi.core.services.auth import password_reset_complete, user_event_record
+from tests.conftest import api_for
+from tests.factories import TeamFactory, WorkspaceFactory, make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_one_proxy_the_address_it_saw_is_used_not_the_clients_claim():
+    request = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.2"
+    )
+    assert client_ip(request) == "203.0.113.7"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_a_forged_forwarded_value_that_is_not_an_address_counts_as_unknown():
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="<script>", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) is None
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0)
+def test_without_proxies_the_socket_address_is_used():
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="192.0.2.1")
+    assert client_ip(request) == "192.0.2.1"
+
+
+def test_password_reset_revokes_the_users_api_tokens(workspace):
+    member = make_member(workspace, "admin")
+    api = api_for(member)
+    assert api.get("/me").status_code == 200
+    password_reset_complete(user=member.user, new_password="a-brand-new-passphrase")
+    assert api.get("/me").status_code == 401
+    event = AuditEvent.objects.get(action="auth.password_reset", workspace=workspace)
+    assert event.changes["tokens_revoked"] == 1
+
+
+def test_tokens_stop_working_when_the_workspace_requires_two_factor(workspace):
+    member = make_member(workspace, "admin")
+    api = api_for(member)
+    assert api.get("/me").status_code == 200
+    Workspace.objects.filter(pk=workspace.pk).update(require_two_factor=True)
+    assert api.get("/me").status_code == 401
+    member.user.totp_secret = "JBSWY3DPEHPK3PXP"
+    member.user.totp_confirmed_at = timezone.now()
+    member.user.save()
+    assert api.get("/me").status_code == 200
+
+
+def test_user_events_go_only_to_workspaces_the_user_is_active_in(workspace):
+    member = make_member(workspace, "sales_rep")
+    former = WorkspaceFactory()
+    old = make_member(former, "sales_rep", user=member.user)
+    old.is_active = False
+    old.save()
+    user_event_record(action="auth.sign_in", user=member.user)
+    assert list(
+        AuditEvent.objects.filter(action="auth.sign_in").values_list("workspace_id", flat=True)
+    ) == [workspace.pk]
+
+
+def test_team_tree_walk_survives_a_damaged_loop(workspace):
+    a = TeamFactory(workspace=workspace)
+    b = TeamFactory(workspace=workspace, parent=a)
+    # A loop cannot be made through the services; write it directly to prove the walk ends.
+    type(a).objects.filter(pk=a.pk).update(parent=b)
+    assert sorted(team_tree_ids(workspace.pk, a.pk)) == sorted([a.pk, b.pk])
+
+
+def test_absurd_ids_and_dates_in_pages_are_not_server_errors(workspace):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_member(workspace, "admin").user)
+    assert client.get("/settings/members/99999999999999999999999/").status_code == 404
+    assert client.get("/settings/teams/99999999999999999999999/").status_code == 404
+    response = client.get("/settings/audit/", {"until": "9999-12-31", "since": "0001-01-01"})
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to" in response.content.decode()
+    assert client.get("/settings/audit/export/", {"until": "9999-12-31"}).status_code == 200
