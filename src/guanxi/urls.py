@@ -14,7 +14,6 @@ def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("guanxi.core.urls")),
     path("", include("guanxi.web.urls")),
 ]

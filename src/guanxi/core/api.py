@@ -12,7 +12,7 @@ from ninja import Router, Status
 from . import selectors
 from .apikit import PageOut, clamp_limit, keyset_page, permission
 from .models import AuditEvent, Membership, Role, Team
-from .permissions import granted_actions, hidden_fields, require
+from .permissions import granted_actions, hidden_fields
 from .registry import object_types
 from .schemas import (
     AuditEventOut,
@@ -366,6 +366,3 @@ def list_audit_events(
 )
 def get_audit_event(request: HttpRequest, id: int) -> dict[str, Any]:
     return audit_out(selectors.audit_get(actor=_member(request), id=id))
-
-
-__all__ = ["router", "require"]

@@ -60,9 +60,3 @@ class RateLimited(GuanxiError):
     def __init__(self, message: Any = None, *, retry_after: int = 60, **extra: Any):
         super().__init__(message, **extra)
         self.retry_after = retry_after
-
-
-class Unauthorized(GuanxiError):
-    status = 401
-    code = "unauthorized"
-    default_message = _("Authentication is required.")

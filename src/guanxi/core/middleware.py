@@ -193,7 +193,7 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not request.path.startswith(
-            ("/api/", settings.STATIC_URL, "/manifest.webmanifest", "/i18n/")
+            ("/api/", settings.STATIC_URL, "/manifest.webmanifest")
         ):
             open_paths = {reverse(name) for name in TWO_FACTOR_OPEN}
             if request.path not in open_paths:

@@ -13,9 +13,6 @@ M = TypeVar("M", bound=models.Model)
 class TenantQuerySet(models.QuerySet[M]):
     """QuerySet for tenant-owned models."""
 
-    def in_workspace(self, workspace_id: int) -> TenantQuerySet[M]:
-        return self.filter(workspace_id=workspace_id)
-
     def visible_to(self, membership: Membership | None) -> TenantQuerySet[M]:
         """Rows of the member's workspace within their data scope; none without view permission."""
         from .permissions import scope_queryset
