@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from datetime import timedelta
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connections
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
@@ -146,35 +145,6 @@ def test_a_request_in_progress_answers_409(admin_api):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_in_progress"
     assert Team.objects.count() == 0
-
-
-@pytest.fixture
-def concurrent_db(transactional_db, tmp_path):
-    """A database that several threads can write at once, as in production.
-
-    On PostgreSQL that is the test database itself. SQLite's test database lives in memory with a
-    shared cache, whose table locks fail at once ("database table is locked") instead of waiting;
-    production SQLite is a WAL file with a busy timeout and IMMEDIATE transactions. So copy the
-    migrated, empty test database to a file and point this thread (and, through the returned
-    function, the test's threads) at it."""
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield lambda: None
-        return
-    path = tmp_path / "concurrent.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    original = connections[DEFAULT_DB_ALIAS]
-    file_settings = {**original.settings_dict, "NAME": str(path)}
-
-    def use_file_database() -> None:
-        connections[DEFAULT_DB_ALIAS] = original.__class__(file_settings, DEFAULT_DB_ALIAS)
-
-    use_file_database()
-    yield use_file_database
-    connections[DEFAULT_DB_ALIAS].close()
-    connections[DEFAULT_DB_ALIAS] = original
 
 
 def test_concurrent_duplicates_create_one_team(concurrent_db):

@@ -394,6 +394,14 @@ class ScheduledRun(models.Model):
         ]
 
 
+class RateCounter(models.Model):
+    """One throttling counter in one time window (see core/counters.py)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+
 class CacheEntry(models.Model):
     """The table behind Django's database cache (used when REDIS_URL is unset), created by
     migrations so that a fresh database is ready without `createcachetable`."""

@@ -22,3 +22,10 @@ def purge_expired_cache() -> None:
     from .models import CacheEntry
 
     CacheEntry.objects.filter(expires__lt=timezone.now()).delete()
+
+
+@periodic("core.purge_expired_rate_counters", every=timedelta(minutes=15))
+def purge_expired_rate_counters() -> None:
+    from .counters import purge_expired
+
+    purge_expired()

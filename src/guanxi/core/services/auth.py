@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import audit
+from .. import audit, counters
 from ..errors import GuanxiError, RateLimited, ValidationFailed
 from ..models import ApiToken, Membership, User
 from . import sessions
@@ -83,7 +82,7 @@ def sign_in_check(*, email: str, password: str, ip: str | None) -> User:
     """
     email = (email or "").strip().lower()
     ip_key = f"sign-in-failures:{ip or 'unknown'}"
-    if (cache.get(ip_key) or 0) >= IP_MAX_FAILURES:
+    if counters.peek(ip_key, settings.SIGN_IN_LOCKOUT_SECONDS) >= IP_MAX_FAILURES:
         _audit_sign_in("auth.sign_in_throttled", None, email)
         raise RateLimited(
             _locked_message(timezone.now() + timedelta(seconds=settings.SIGN_IN_LOCKOUT_SECONDS)),
@@ -99,11 +98,7 @@ def sign_in_check(*, email: str, password: str, ip: str | None) -> User:
         )
     authenticated = authenticate(username=email, password=password) if email and password else None
     if authenticated is None:
-        try:
-            cache.add(ip_key, 0, settings.SIGN_IN_LOCKOUT_SECONDS)
-            cache.incr(ip_key)
-        except ValueError:
-            cache.set(ip_key, 1, settings.SIGN_IN_LOCKOUT_SECONDS)
+        counters.hit(ip_key, settings.SIGN_IN_LOCKOUT_SECONDS)
         if user is not None:
             _register_failure(user)
         _audit_sign_in(
@@ -217,12 +212,7 @@ def password_reset_allowed(*, email: str, ip: str | None) -> bool:
     limit = settings.PASSWORD_RESETS_PER_HOUR
     allowed = True
     for key in (f"password-reset:email:{email}", f"password-reset:ip:{ip or 'unknown'}"):
-        cache.add(key, 0, 3600)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, 3600)
-            count = 1
+        count = counters.hit(key, 3600)
         # Per client address the limit is wider: an office shares one address.
         if count > (limit if key.startswith("password-reset:email") else limit * 4):
             allowed = False

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import counters
 from ..errors import PermissionDenied, RateLimited, ValidationFailed
 from ..models import Membership, User, hash_secret
 from .auth import user_event_record
@@ -81,7 +82,7 @@ def _consume(user: User, secret: str, code: str) -> bool:
 
 
 def _check_not_locked(user: User) -> None:
-    if (cache.get(_failures_key(user.pk)) or 0) >= MAX_FAILURES:
+    if counters.peek(_failures_key(user.pk), FAILURE_WINDOW_SECONDS) >= MAX_FAILURES:
         raise RateLimited(
             _("Too many wrong codes. Wait a few minutes and try again."),
             retry_after=FAILURE_WINDOW_SECONDS,
@@ -89,12 +90,7 @@ def _check_not_locked(user: User) -> None:
 
 
 def _register_failure(user: User, reason: str) -> None:
-    key = _failures_key(user.pk)
-    cache.add(key, 0, FAILURE_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+    counters.hit(_failures_key(user.pk), FAILURE_WINDOW_SECONDS)
     user_event_record(action="auth.two_factor_failed", user=user, changes={"reason": reason})
 
 
@@ -121,7 +117,7 @@ def _require_code(user: User, secret: str, code: str) -> None:
     if not secret or not _consume(user, secret, code):
         _register_failure(user, "bad_code")
         raise _wrong_code()
-    cache.delete(_failures_key(user.pk))
+    counters.reset(_failures_key(user.pk), FAILURE_WINDOW_SECONDS)
 
 
 def two_factor_enable(*, user: User, secret: str, code: str) -> User:
