@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
@@ -13,9 +14,11 @@ from .navigation import SECTIONS
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     """Navigation and workspace switcher for the layout; only what the member may open."""
+    # Each language is offered in its own name ("English", "简体中文"), whatever the page's language.
+    language_choices = settings.LANGUAGES
     membership = getattr(request, "membership", None)
     if membership is None:
-        return {"membership": None}
+        return {"membership": None, "language_choices": language_choices}
     sections: dict[str, dict[str, Any]] = {}
     for item in nav_items():
         if not can_path(membership, item.permission):
@@ -46,6 +49,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
 
     return {
         "membership": membership,
+        "language_choices": language_choices,
         "workspace": membership.workspace,
         "nav_sections": ordered,
         "switchable_memberships": memberships_of(request.user),
