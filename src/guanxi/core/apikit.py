@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from datetime import time as time_of_day
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -24,7 +24,9 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ValidationError as PydanticValidationError
 
 from . import context
 from .errors import GuanxiError, PermissionDenied, RateLimited, ValidationFailed
@@ -50,9 +52,37 @@ T = TypeVar("T")
 
 class InputSchema(Schema):
     """Base for request bodies: an unknown field is a 422, so nobody can mass-assign
-    `workspace`, `owner`, `id`, `version` or timestamps."""
+    `workspace`, `owner`, `id`, `version` or timestamps.
+
+    A PATCH field is optional (absent = unchanged) but not always nullable: fields named in
+    `non_nullable` answer 422 for an explicit `null` instead of handing None to the service,
+    where it would read as "false" or "empty" (`{"is_active": null}` must not deactivate)."""
 
     model_config = ConfigDict(extra="forbid")
+    non_nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_explicit_nulls(self) -> Self:
+        refused = sorted(
+            name
+            for name in self.model_fields_set & self.non_nullable
+            if getattr(self, name) is None
+        )
+        if refused:
+            # A ValidationError (a ValueError) keeps one location per field, so the error
+            # envelope names each refused field in `error.fields`, not under "__all__".
+            raise PydanticValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("null_not_allowed", "This field cannot be null."),
+                        loc=(name,),
+                        input=None,
+                    )
+                    for name in refused
+                ],
+            )
+        return self
 
 
 class PageOut(Schema, Generic[T]):

@@ -154,3 +154,45 @@ def scope_queryset(
         if owner_ids is not None:
             queryset = queryset.filter(**{f"{owner_field}_id__in": owner_ids})
     return queryset
+
+
+# --- Handing out rights -----------------------------------------------------------------------
+
+# Narrowest first: a scope's position is how much it shows.
+DATA_SCOPE_ORDER: tuple[str, ...] = (
+    DataScope.OWN,
+    DataScope.TEAM,
+    DataScope.TEAM_TREE,
+    DataScope.ALL,
+)
+
+
+def _scope_breadth(scope: str) -> int:
+    # An unknown scope counts as broader than every known one, so it is never "within" anything.
+    try:
+        return DATA_SCOPE_ORDER.index(scope)
+    except ValueError:
+        return len(DATA_SCOPE_ORDER)
+
+
+def role_within_rights(
+    actor: Membership,
+    role_permissions: dict[str, list[str]],
+    role_data_scope: str,
+    *,
+    is_owner: bool = False,
+) -> bool:
+    """May `actor` hand out a role with these rights (assign it, invite with it, shape it)?
+
+    An Owner may hand out anything. Anyone else only a non-owner role whose actions are, per
+    object type, a subset of their own and whose data scope is no broader than their own
+    (own < team < team_tree < all): nobody grants what they do not hold themselves.
+    """
+    if actor.role.is_owner:
+        return True
+    if is_owner:
+        return False
+    for object_type, actions in role_permissions.items():
+        if not set(actions) <= granted_actions(actor, object_type):
+            return False
+    return _scope_breadth(role_data_scope) <= _scope_breadth(actor.role.data_scope)

@@ -43,6 +43,8 @@ class UserOut(Schema):
 
 
 class UserPatch(InputSchema):
+    non_nullable = frozenset({"is_active", "title", "role_id"})  # team_id null: no team
+
     version: int
     role_id: int | None = None
     team_id: int | None = None
@@ -65,6 +67,8 @@ class TeamIn(InputSchema):
 
 
 class TeamPatch(InputSchema):
+    non_nullable = frozenset({"name"})  # parent_id null: move to the top level
+
     version: int
     name: str | None = None
     parent_id: int | None = None
@@ -95,6 +99,10 @@ class RoleIn(InputSchema):
 
 
 class RolePatch(InputSchema):
+    non_nullable = frozenset(
+        {"name", "description", "data_scope", "permissions", "hidden_fields", "readonly_fields"}
+    )
+
     version: int
     name: str | None = None
     description: str | None = None

@@ -25,7 +25,7 @@ from django.utils.translation import override
 from .. import audit
 from ..errors import Conflict, GuanxiError, NotFound, PermissionDenied, ValidationFailed
 from ..models import Invitation, Membership, Role, Team, User, hash_secret
-from ..permissions import require
+from ..permissions import require, role_within_rights
 
 
 class InvitationUnusable(GuanxiError):
@@ -101,17 +101,21 @@ def invitation_create(
 ) -> Invitation:
     """Invite `email` to the actor's workspace with a role and team, and email the link.
 
-    Needs members.create. Only an Owner may invite someone as Owner. Refuses an address that is
-    already a member or has a pending invitation. Stores only the secret's hash; audited
-    (`invitation.create`, without the secret).
+    Needs members.create. Only an Owner may invite someone as Owner; anyone else only with a role
+    within their own rights (`role_within_rights`). Refuses an address that is already a member
+    or has a pending invitation. Locks the role (so role_delete cannot remove it meanwhile).
+    Stores only the secret's hash; audited (`invitation.create`, without the secret).
     """
     require(actor, "members", "create")
     email = _clean_email(email)
-    role = Role.objects.filter(workspace_id=actor.workspace_id, pk=role_id).first()
+    role = (
+        Role.objects.select_for_update().filter(workspace_id=actor.workspace_id, pk=role_id).first()
+    )
     if role is None:
         raise ValidationFailed(fields={"role_id": [_("Choose a role of this workspace.")]})
     if role.is_owner and not actor.role.is_owner:
         raise ValidationFailed(fields={"role_id": [_("Only an Owner can invite an Owner.")]})
+    _require_role_within_rights(actor, role)
     team = None
     if team_id is not None:
         team = Team.objects.filter(workspace_id=actor.workspace_id, pk=team_id).first()
@@ -157,6 +161,20 @@ def invitation_create(
     return invitation
 
 
+def _require_role_within_rights(actor: Membership, role: Role) -> None:
+    """Nobody invites with more than they hold: otherwise inviting a second address of one's own
+    would be a way to promote oneself."""
+    if not role_within_rights(actor, role.permissions, role.data_scope, is_owner=role.is_owner):
+        raise PermissionDenied(
+            _(
+                "You cannot invite someone as %(role)s: the role has permissions or a data "
+                "scope beyond your own."
+            )
+            % {"role": role.name},
+            fields={"role_id": [_("Choose a role within your own permissions.")]},
+        )
+
+
 def _locked_invitation(actor: Membership, invitation: Invitation) -> Invitation:
     locked = (
         Invitation.objects.select_for_update()
@@ -174,7 +192,9 @@ def invitation_resend(*, actor: Membership, invitation: Invitation, accept_url: 
     """Send a fresh link for a not yet accepted, not revoked invitation.
 
     The old link stops working (a new secret replaces its hash) and the expiry restarts.
-    Needs members.create. Audited (`invitation.resend`).
+    Needs members.create, and the invitation's role must be within the actor's rights: a fresh
+    link grants the role anew (an expired invitation for an Administrator must not be revived
+    by someone who could not have sent it). Audited (`invitation.resend`).
     """
     require(actor, "members", "create")
     invitation = _locked_invitation(actor, invitation)
@@ -182,6 +202,7 @@ def invitation_resend(*, actor: Membership, invitation: Invitation, accept_url: 
         raise Conflict(_("This invitation has already been accepted."))
     if invitation.revoked_at is not None:
         raise Conflict(_("This invitation was revoked. Invite the person again."))
+    _require_role_within_rights(actor, invitation.role)
     raw = _new_secret()
     old_expiry = invitation.expires_at
     invitation.token_hash = hash_secret(raw)

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from .. import audit
 from ..errors import PermissionDenied, ValidationFailed
-from ..models import Membership, Role, Team
-from ..permissions import require, require_writable
+from ..models import Membership, Role, Team, Workspace
+from ..permissions import require, require_writable, role_within_rights
 from .versioning import check_version, save_versioned
 
 FIELDS = ["role", "team", "title", "is_active"]
@@ -31,23 +31,52 @@ def member_update(
 ) -> Membership:
     """Change a member's role, team, title or active flag.
 
-    Only an Owner may grant or take away the Owner role; the last active Owner cannot lose it or be
-    deactivated; nobody deactivates themselves. Version-checked and audited.
+    Only an Owner may grant or take away the Owner role, or change their own role; anyone else
+    may only give a role within their own rights (`role_within_rights`). The last active Owner
+    cannot lose it or be deactivated; nobody deactivates themselves. Locks the workspace row,
+    then the member and the new role. Version-checked and audited.
     """
     require(actor, "members", "edit")
     require_writable(actor, "members", {RESTRICTED[k] for k in data if k in RESTRICTED})
-    member = Membership.objects.select_for_update().select_related("role").get(pk=member.pk)
+    # The workspace row is the lock for "who is an Owner": two Owners demoting or deactivating
+    # each other at once are serialized, so the second one counts the first one's result. Locking
+    # the owner memberships instead would come after the edited member's lock and, taken in a
+    # different order by the two requests, could deadlock; one row taken first by every
+    # member_update cannot (team moves lock the same row the same way).
+    Workspace.objects.select_for_update().filter(pk=actor.workspace_id).first()
+    # of=("self",): lock the member only. Without it PostgreSQL also locks the joined role row,
+    # which serialized Owners by accident; the workspace lock above is the deliberate one.
+    member = (
+        Membership.objects.select_for_update(of=("self",)).select_related("role").get(pk=member.pk)
+    )
     before = audit.snapshot(member, FIELDS)
     if "role_id" in data:
-        role = Role.objects.filter(workspace_id=actor.workspace_id, pk=data["role_id"]).first()
+        # Locked so that role_delete cannot remove the role while it is being given.
+        role = (
+            Role.objects.select_for_update()
+            .filter(workspace_id=actor.workspace_id, pk=data["role_id"])
+            .first()
+            if data["role_id"] is not None
+            else None
+        )
         if role is None:
             raise ValidationFailed(fields={"role_id": [_("Choose a role of this workspace.")]})
-        if (
-            (role.is_owner or member.role.is_owner)
-            and role.pk != member.role_id
-            and not actor.role.is_owner
-        ):
+        changing_role = role.pk != member.role_id
+        if changing_role and member.pk == actor.pk and not actor.role.is_owner:
+            raise PermissionDenied(_("You cannot change your own role. Ask an Owner."))
+        if (role.is_owner or member.role.is_owner) and changing_role and not actor.role.is_owner:
             raise PermissionDenied(_("Only an Owner can grant or remove the Owner role."))
+        if changing_role and not role_within_rights(
+            actor, role.permissions, role.data_scope, is_owner=role.is_owner
+        ):
+            raise PermissionDenied(
+                _(
+                    "You cannot give the role %(role)s: it has permissions or a data scope "
+                    "beyond your own."
+                )
+                % {"role": role.name},
+                fields={"role_id": [_("Choose a role within your own permissions.")]},
+            )
         if (
             member.role.is_owner
             and not role.is_owner
@@ -66,9 +95,13 @@ def member_update(
             raise ValidationFailed(fields={"team_id": [_("Choose a team of this workspace.")]})
         member.team_id = team_id
     if "title" in data:
-        member.title = (data["title"] or "").strip()[:120]
+        if not isinstance(data["title"], str):
+            raise ValidationFailed(fields={"title": [_("Enter a job title, or leave it empty.")]})
+        member.title = data["title"].strip()[:120]
     if "is_active" in data:
-        active = bool(data["is_active"])
+        active = data["is_active"]
+        if not isinstance(active, bool):
+            raise ValidationFailed(fields={"is_active": [_("Choose active or inactive.")]})
         if not active and member.pk == actor.pk:
             raise ValidationFailed(fields={"is_active": [_("You cannot deactivate yourself.")]})
         if not active and member.role.is_owner:

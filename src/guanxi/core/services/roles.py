@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import audit
-from ..errors import Conflict, PermissionDenied, ValidationFailed
-from ..models import DataScope, Membership, Role
-from ..permissions import require
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..models import DataScope, Invitation, Membership, Role
+from ..permissions import require, role_within_rights
 from ..registry import object_types
 from .versioning import check_version, save_versioned
 
@@ -17,10 +19,12 @@ FIELDS = ["name", "description", "data_scope", "permissions", "hidden_fields", "
 
 def clean_permissions(permissions: dict[str, Any]) -> dict[str, list[str]]:
     """Keep only registered object types and their actions, in a stable order."""
+    if not isinstance(permissions, dict):
+        raise ValidationFailed(fields={"permissions": [_("Give the permissions as a mapping.")]})
     known = {t.key: t for t in object_types()}
     errors: list[str] = []
     cleaned: dict[str, list[str]] = {}
-    for key, actions in (permissions or {}).items():
+    for key, actions in permissions.items():
         object_type = known.get(key)
         if object_type is None:
             errors.append(_("Unknown object type: %(key)s") % {"key": key})
@@ -47,10 +51,12 @@ def clean_permissions(permissions: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def clean_fields(field_map: dict[str, Any], field_name: str) -> dict[str, list[str]]:
+    if not isinstance(field_map, dict):
+        raise ValidationFailed(fields={field_name: [_("Give the fields as a mapping.")]})
     known = {t.key: t for t in object_types()}
     errors: list[str] = []
     cleaned: dict[str, list[str]] = {}
-    for key, names in (field_map or {}).items():
+    for key, names in field_map.items():
         object_type = known.get(key)
         if object_type is None or not isinstance(names, list | tuple):
             errors.append(_("Unknown object type: %(key)s") % {"key": key})
@@ -76,12 +82,16 @@ def clean_fields(field_map: dict[str, Any], field_name: str) -> dict[str, list[s
 
 def _clean(role: Role, data: dict[str, Any]) -> None:
     if "name" in data:
-        name = (data["name"] or "").strip()
+        name = data["name"].strip() if isinstance(data["name"], str) else ""
         if not name:
             raise ValidationFailed(fields={"name": [_("Enter a name.")]})
         role.name = name[:80]
     if "description" in data:
-        role.description = (data["description"] or "").strip()[:255]
+        if not isinstance(data["description"], str):
+            raise ValidationFailed(
+                fields={"description": [_("Enter a description, or leave it empty.")]}
+            )
+        role.description = data["description"].strip()[:255]
     if "data_scope" in data:
         if data["data_scope"] not in DataScope.values:
             raise ValidationFailed(
@@ -100,6 +110,17 @@ def _clean(role: Role, data: dict[str, Any]) -> None:
         role.readonly_fields = clean_fields(data["readonly_fields"], "readonly_fields")
 
 
+def _require_within_rights(actor: Membership, role: Role) -> None:
+    """Nobody shapes a role into more than they hold themselves (an Owner may shape any)."""
+    if not role_within_rights(actor, role.permissions, role.data_scope, is_owner=role.is_owner):
+        raise PermissionDenied(
+            _(
+                "A role cannot have permissions or a data scope beyond your own. Remove what "
+                "you do not have yourself."
+            )
+        )
+
+
 def _save_new(role: Role) -> None:
     try:
         with transaction.atomic():
@@ -110,12 +131,14 @@ def _save_new(role: Role) -> None:
 
 @transaction.atomic
 def role_create(*, actor: Membership, data: dict[str, Any]) -> Role:
-    """Create a custom role. Permissions are checked against the registry. Audited."""
+    """Create a custom role. Permissions are checked against the registry and must be within
+    the actor's own rights (`role_within_rights`). Audited."""
     require(actor, "roles", "create")
     role = Role(workspace_id=actor.workspace_id, data_scope=DataScope.OWN)
     if "name" not in data:
         raise ValidationFailed(fields={"name": [_("Enter a name.")]})
     _clean(role, data)
+    _require_within_rights(actor, role)
     _save_new(role)
     audit.record(
         action="role.create",
@@ -133,14 +156,21 @@ def role_create(*, actor: Membership, data: dict[str, Any]) -> Role:
 def role_update(
     *, actor: Membership, role: Role, version: int | None, data: dict[str, Any]
 ) -> Role:
-    """Change a role; takes effect on the members' next request. The Owner role is fixed."""
+    """Change a role; takes effect on the members' next request. The Owner role is fixed.
+
+    Only an Owner may change the role they hold themselves; the resulting permissions and data
+    scope must be within the actor's own rights. Nothing is written when refused.
+    """
     require(actor, "roles", "edit")
     if role.is_owner:
         raise PermissionDenied(
             _("The Owner role always has every permission and cannot be changed.")
         )
+    if role.pk == actor.role_id and not actor.role.is_owner:
+        raise PermissionDenied(_("You cannot change the role you hold yourself. Ask an Owner."))
     before = audit.snapshot(role, FIELDS)
     _clean(role, data)
+    _require_within_rights(actor, role)
     changes = audit.diff(before, audit.snapshot(role, FIELDS))
     if not changes:
         check_version(role, version=version)
@@ -164,19 +194,44 @@ def role_update(
 
 @transaction.atomic
 def role_delete(*, actor: Membership, role: Role) -> None:
-    """Delete an unused role. The Owner role and roles held by members are refused."""
+    """Delete an unused role. The Owner role, roles held by members and roles of pending
+    invitations are refused (an invitation would otherwise vanish with its role).
+
+    Locks the role row; member_update and invitation_create lock the role they give, so a role
+    cannot be handed out while it is being deleted. Audited.
+    """
     require(actor, "roles", "delete")
-    if role.is_owner:
+    locked = (
+        Role.objects.select_for_update().filter(pk=role.pk, workspace_id=actor.workspace_id).first()
+    )
+    if locked is None:
+        raise NotFound()
+    if locked.is_owner:
         raise PermissionDenied(_("The Owner role cannot be deleted."))
-    if Membership.objects.filter(role=role).exists():
+    if Membership.objects.filter(role=locked).exists():
         raise Conflict(_("Members still have this role. Give them another role first."))
+    pending = Invitation.objects.filter(
+        role=locked,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    if pending.exists():
+        raise Conflict(
+            _("Pending invitations use this role. Revoke them or wait until they expire first.")
+        )
+    role_id, role_name = locked.pk, locked.name
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except (ProtectedError, IntegrityError):
+        raise Conflict(_("This role is still in use. Give its members another role first."))
     audit.record(
         action="role.delete",
         workspace=actor.workspace_id,
         actor=actor,
         object_type="roles",
-        object_id=role.pk,
-        object_label=role.name,
-        changes={"name": [role.name, None]},
+        object_id=role_id,
+        object_label=role_name,
+        changes={"name": [role_name, None]},
     )
-    role.delete()
