@@ -11,7 +11,7 @@ from django.db import connections
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
-from guanxi.core import apikit
+from guanxi.core import counters
 from guanxi.core.idempotency import fingerprint
 from guanxi.core.models import AuditEvent, IdempotencyRecord, Team
 from guanxi.core.services.tokens import token_authenticate
@@ -91,7 +91,7 @@ def test_a_validation_error_is_replayed_too(admin_api):
 @pytest.mark.django_db
 def test_a_rate_limited_post_is_not_stored_so_the_client_may_retry(admin_api, monkeypatch):
     clock = type("Clock", (), {"now": 1_699_999_990.0, "time": lambda self: self.now})()
-    monkeypatch.setattr(apikit, "time", clock)
+    monkeypatch.setattr(counters, "time", clock)
     with override_settings(API_RATE_LIMIT_PER_MINUTE=1):
         assert admin_api.get("/teams").status_code == 200
         assert admin_api.post("/teams", {"name": "A"}, headers=KEY).status_code == 429

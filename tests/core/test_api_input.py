@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from guanxi.core import apikit
+from guanxi.core import counters
 from guanxi.core.models import Membership, Role, Team
 from tests.conftest import ApiClient, api_for
 from tests.factories import make_member
@@ -219,7 +219,7 @@ class FrozenClock:
 @pytest.fixture
 def frozen_clock(monkeypatch):
     clock = FrozenClock(1_699_999_990.0)  # 10 s into a minute
-    monkeypatch.setattr(apikit, "time", clock)
+    monkeypatch.setattr(counters, "time", clock)
     return clock
 
 

@@ -133,10 +133,12 @@ def test_demo_creates_workspace_members_and_teams_once():
 @pytest.mark.django_db
 def test_default_roles_are_named_in_the_workspace_language():
     call_command("demo", stdout=StringIO())
-    # The demo workspace is Chinese-first; role names follow its language once translated.
+    # The demo workspace is Chinese-first, so its default roles are named in Chinese; an English
+    # workspace gets English names (tests/factories.WorkspaceFactory uses locale "en").
     workspace = Workspace.objects.get(slug="demo")
     assert workspace.locale == "zh-hans"
-    assert Role.objects.filter(workspace=workspace, key="sales_rep").exists()
+    names = dict(Role.objects.filter(workspace=workspace).values_list("key", "name"))
+    assert names["sales_rep"] == "销售代表" and names["owner"] == "所有者" and names["admin"] == "管理员"
 
 
 @pytest.mark.django_db

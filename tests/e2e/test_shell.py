@@ -66,3 +66,25 @@ def test_command_palette_opens_with_ctrl_k_and_jumps_to_a_page(page, live_server
     palette_input.fill("Teams")
     page.locator("#command-palette [data-palette-item]:visible", has_text="Teams").first.click()
     page.wait_for_url(f"{live_server.url}/settings/teams/")
+
+
+def test_switch_language_to_chinese_and_back(page, live_server, member):
+    sign_in(page, live_server, "ada@example.com", TEST_PASSWORD)
+    assert page.locator("h1.page-title").inner_text() == "Welcome, Ada Li"
+    page.get_by_test_id("language-menu").click()
+    page.get_by_role("button", name="简体中文").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.locator("h1.page-title").inner_text() == "欢迎，Ada Li"
+    assert page.locator("#sidebar-menu a.nav-link", has_text="成员").count() == 1
+    member.user.refresh_from_db()
+    assert member.user.locale == "zh-hans"
+    # The choice follows the user to the next page.
+    page.goto(f"{live_server.url}/settings/teams/")
+    assert page.locator("h1.page-title").inner_text() == "部门"
+    page.get_by_test_id("language-menu").click()
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1.page-title").inner_text() == "Teams"
+    assert page.js_errors == []

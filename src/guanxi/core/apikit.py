@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from datetime import time as time_of_day
@@ -14,12 +13,12 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -28,7 +27,7 @@ from pydantic import ConfigDict, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import ValidationError as PydanticValidationError
 
-from . import context
+from . import context, counters
 from .errors import GuanxiError, PermissionDenied, RateLimited, ValidationFailed
 from .models import TokenScope
 from .services.tokens import token_authenticate
@@ -94,18 +93,9 @@ class PageOut(Schema, Generic[T]):
 
 
 def _rate_limit(token_id: int) -> None:
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    window = int(time.time() // 60)
-    key = f"api-rate:{token_id}:{window}"
-    # incr first: the common case (the window's counter exists) costs one cache round trip.
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The first request of the window; if another one beat us to it, count on theirs.
-        count = 1 if cache.add(key, 1, 120) else cache.incr(key)
-    if count > limit:
-        retry_after = 60 - int(time.time() % 60) or 1
-        raise RateLimited(retry_after=retry_after)
+    count = counters.hit(f"api-rate:{token_id}", 60)
+    if count > settings.API_RATE_LIMIT_PER_MINUTE:
+        raise RateLimited(retry_after=counters.seconds_left(60))
 
 
 class BearerToken(HttpBearer):
@@ -119,7 +109,7 @@ class BearerToken(HttpBearer):
         api_token, membership = found
         _rate_limit(api_token.pk)
         if request.method not in SAFE_METHODS and api_token.scope != TokenScope.WRITE:
-            raise PermissionDenied("This token is read-only; create a token with write scope.")
+            raise PermissionDenied(_("This token is read-only; create a token with write scope."))
         request.membership = membership  # type: ignore[attr-defined]
         request.api_token = api_token  # type: ignore[attr-defined]
         ctx = context.current()
@@ -168,10 +158,10 @@ def install_error_handlers(api: Any) -> None:
             name = ".".join(loc) or "__all__"
             message = err.get("msg", "invalid")
             if err.get("type") == "extra_forbidden":
-                message = "Unknown field."
+                message = _("Unknown field.")
             fields.setdefault(name, []).append(message)
         return respond(
-            request, 422, error_body("validation_error", "Some fields are not valid.", fields)
+            request, 422, error_body("validation_error", _("Some fields are not valid."), fields)
         )
 
     @api.exception_handler(AuthenticationError)
@@ -184,7 +174,7 @@ def install_error_handlers(api: Any) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return respond(request, 404, error_body("not_found", "Not found."))
+        return respond(request, 404, error_body("not_found", _("Not found.")))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -193,19 +183,19 @@ def install_error_handlers(api: Any) -> None:
         code = HTTP_ERROR_CODES.get(status, "bad_request" if status < 500 else "server_error")
         message = str(exc)
         if status == 400 and "parse" in message.lower():
-            message = "The request body is not valid JSON."
+            message = _("The request body is not valid JSON.")
         return respond(request, status, error_body(code, message))
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(
-            request, 413, error_body("payload_too_large", "The request body is too large.")
+            request, 413, error_body("payload_too_large", _("The request body is too large."))
         )
 
     @api.exception_handler(json.JSONDecodeError)
     def bad_json(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(
-            request, 400, error_body("bad_request", "The request body is not valid JSON.")
+            request, 400, error_body("bad_request", _("The request body is not valid JSON."))
         )
 
 
@@ -216,7 +206,7 @@ def clamp_limit(limit: int | None, default: int = 50) -> int:
     if limit is None:
         return default
     if limit < 1:
-        raise ValidationFailed(fields={"limit": ["Must be at least 1."]})
+        raise ValidationFailed(fields={"limit": [_("Must be at least 1.")]})
     return min(limit, settings.API_PAGE_MAX)
 
 
@@ -285,7 +275,7 @@ def _decode(cursor: str, model: type[models.Model], order: Sequence[str]) -> lis
         ]
     except Exception:
         raise ValidationFailed(
-            fields={"cursor": ["This cursor is not valid; start again without it."]}
+            fields={"cursor": [_("This cursor is not valid; start again without it.")]}
         )
 
 

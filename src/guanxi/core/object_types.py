@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import DataScope
 from .registry import FieldSpec, ObjectType, register_object_type
@@ -56,7 +57,7 @@ def register_core_object_types() -> None:
             label=_("Members"),
             model="core.Membership",
             fields=(
-                FieldSpec("name", _("Name"), can_hide=False),
+                FieldSpec("name", pgettext_lazy("person", "Name"), can_hide=False),
                 FieldSpec("email", _("Email")),
                 FieldSpec("title", _("Job title")),
                 FieldSpec("role", _("Role")),

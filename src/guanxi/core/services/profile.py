@@ -46,7 +46,7 @@ def profile_update(*, user: User, name: str, locale: str, time_zone: str) -> Use
         problems["locale"] = [_("Choose one of the listed languages.")]
     if time_zone and time_zone not in time_zone_names():
         problems["time_zone"] = [
-            _("“%(value)s” is not a known time zone, for example Asia/Shanghai.")
+            _("“%(value)s” is not a known time zone. Use a name such as Asia/Shanghai.")
             % {"value": time_zone}
         ]
     if problems:

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import check_for_language, gettext_lazy
+from django.utils.translation import check_for_language, gettext_lazy, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -114,7 +114,7 @@ class TwoFactorDisableForm(StyledForm):
 class ProfileForm(StyledForm):
     """Choices are offered as selects; the profile service is the one that validates them."""
 
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=150)
     locale = forms.CharField(
         label=gettext_lazy("Language"), required=False, widget=forms.Select(choices=[])
     )
@@ -578,7 +578,7 @@ def _token_status(token: ApiToken, now: datetime) -> tuple[str, str]:
         return "revoked", _("Revoked")
     if token.expires_at is not None and token.expires_at <= now:
         return "expired", _("Expired")
-    return "active", _("Active")
+    return "active", pgettext("token status", "Active")
 
 
 @login_required
