@@ -32,16 +32,30 @@ def render(size: int) -> bytes:
         row = bytearray([0])
         for i in range(size):
             # 2×2 supersampling for smooth edges.
-            samples = [pixel((i + dx) * scale, (j + dy) * scale) for dx in (0.25, 0.75) for dy in (0.25, 0.75)]
+            samples = [
+                pixel((i + dx) * scale, (j + dy) * scale)
+                for dx in (0.25, 0.75)
+                for dy in (0.25, 0.75)
+            ]
             row.extend(sum(s[k] for s in samples) // 4 for k in range(4))
         rows.append(bytes(row))
     raw = b"".join(rows)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 if __name__ == "__main__":

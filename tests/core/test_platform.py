@@ -138,7 +138,11 @@ def test_default_roles_are_named_in_the_workspace_language():
     workspace = Workspace.objects.get(slug="demo")
     assert workspace.locale == "zh-hans"
     names = dict(Role.objects.filter(workspace=workspace).values_list("key", "name"))
-    assert names["sales_rep"] == "销售代表" and names["owner"] == "所有者" and names["admin"] == "管理员"
+    assert (
+        names["sales_rep"] == "销售代表"
+        and names["owner"] == "所有者"
+        and names["admin"] == "管理员"
+    )
 
 
 @pytest.mark.django_db
