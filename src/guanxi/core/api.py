@@ -306,7 +306,8 @@ def delete_role(request: HttpRequest, id: int) -> Status[None]:
 # --- Audit events -------------------------------------------------------------------------------------
 
 
-def audit_out(event: AuditEvent) -> dict[str, Any]:
+def audit_out(actor: Membership, event: AuditEvent) -> dict[str, Any]:
+    event = selectors.audit_redact(actor=actor, event=event)
     return {
         "id": event.pk,
         "action": event.action,
@@ -354,7 +355,7 @@ def list_audit_events(
         order=["-created_at", "-id"],
         cursor=cursor,
         limit=clamp_limit(limit),
-        serialize=audit_out,
+        serialize=lambda event: audit_out(_member(request), event),
     )
 
 
@@ -365,4 +366,5 @@ def list_audit_events(
     openapi_extra=permission("audit_events", "view"),
 )
 def get_audit_event(request: HttpRequest, id: int) -> dict[str, Any]:
-    return audit_out(selectors.audit_get(actor=_member(request), id=id))
+    actor = _member(request)
+    return audit_out(actor, selectors.audit_get(actor=actor, id=id))

@@ -184,6 +184,8 @@ def audit_actor_choices(*, actor: Membership) -> list[tuple[int, str]]:
         .order_by("user__name", "user__email")
         .values_list("user_id", "user__name", "user__email")
     )
+    if "email" in hidden_fields(actor, "members"):
+        return [(user_id, name or "—") for user_id, name, _email in rows]
     return [(user_id, f"{name} <{email}>" if name else email) for user_id, name, email in rows]
 
 
@@ -192,3 +194,28 @@ def token_list(*, member: Membership) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(
         workspace_id=member.workspace_id, user_id=member.user_id
     ).order_by("-created_at", "-pk")
+
+
+def audit_redact(*, actor: Membership, event: AuditEvent) -> AuditEvent:
+    """Hide from one audit event what the viewer's role hides: changed fields of hidden fields,
+    and people's email addresses when member emails are hidden. Works on the in-memory row (audit
+    events are never saved again); every audit view, export and API answer passes through it."""
+    if event.object_type in registry_keys():
+        hidden = hidden_fields(actor, event.object_type)
+        if hidden and event.changes:
+            event.changes = {
+                name: value for name, value in event.changes.items() if name not in hidden
+            }
+    if "email" in hidden_fields(actor, "members"):
+        actor_name = event.actor.name if event.actor_id and event.actor else ""
+        if "@" in event.actor_label:
+            event.actor_label = actor_name or "—"
+        if "@" in event.object_label:
+            event.object_label = "—"
+    return event
+
+
+def registry_keys() -> set[str]:
+    from .registry import object_types
+
+    return {object_type.key for object_type in object_types()}

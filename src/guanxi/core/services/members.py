@@ -123,7 +123,7 @@ def member_update(
         actor=actor,
         object_type="members",
         object_id=member.pk,
-        object_label=member.user.email,
+        object_label=str(member.user),
         changes=changes,
     )
     return member

@@ -714,7 +714,7 @@ def audit_log(request: HttpRequest, actor: Membership) -> HttpResponse:
             "type_label": audit_type_label(event.object_type) if event.object_type else "",
             "changes": readable_changes(event.changes, names),
         }
-        for event in page["items"]
+        for event in (selectors.audit_redact(actor=actor, event=e) for e in page["items"])
     ]
     context = {
         "form": form,
@@ -770,7 +770,8 @@ def audit_export(request: HttpRequest, actor: Membership) -> StreamingHttpRespon
         # The BOM makes Excel read the file as UTF-8, so Chinese text is not garbled.
         yield "\ufeff"
         yield writer.writerow([neutralize(cell) for cell in header])
-        for event in queryset.iterator(chunk_size=1000):
+        for row in queryset.iterator(chunk_size=1000):
+            event = selectors.audit_redact(actor=actor, event=row)
             yield writer.writerow(
                 [
                     neutralize(cell)
