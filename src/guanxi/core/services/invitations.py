@@ -17,14 +17,14 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from .. import audit
 from ..errors import Conflict, GuanxiError, NotFound, PermissionDenied, ValidationFailed
-from ..models import Invitation, Membership, Role, Team, User, hash_secret
+from ..models import Invitation, Membership, Role, Team, User, Workspace, hash_secret
 from ..permissions import require, role_within_rights
 
 
@@ -108,6 +108,9 @@ def invitation_create(
     """
     require(actor, "members", "create")
     email = _clean_email(email)
+    # Invitations are serialized per workspace (the workspace row is the lock), so two admins
+    # inviting the same address at once cannot both pass the "already pending" check.
+    Workspace.objects.select_for_update().filter(pk=actor.workspace_id).first()
     role = (
         Role.objects.select_for_update().filter(workspace_id=actor.workspace_id, pk=role_id).first()
     )
@@ -317,7 +320,13 @@ def invitation_accept(
                 fields={"password": [_("An account with this email exists. Sign in to accept.")]}
             )
         user = _validated_new_user(invitation.email, name, password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same address joined another workspace at this very moment
+            raise ValidationFailed(
+                fields={"password": [_("An account with this email exists. Sign in to accept.")]}
+            )
     if Membership.objects.filter(workspace_id=invitation.workspace_id, user=user).exists():
         raise Conflict(_("You are already a member of this workspace."))
     now = timezone.now()
