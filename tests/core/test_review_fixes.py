@@ -87,3 +87,25 @@ def test_absurd_ids_and_dates_in_pages_are_not_server_errors(workspace):
     assert response.status_code == 200
     assert "Ensure this value is less than or equal to" in response.content.decode()
     assert client.get("/settings/audit/export/", {"until": "9999-12-31"}).status_code == 200
+
+
+def test_with_two_factor_the_sign_in_is_audited_only_after_the_code(workspace):
+    import pyotp
+
+    from guanxi.core.services.auth import sign_in_check
+    from guanxi.core.services.two_factor import two_factor_challenge
+    from tests.factories import TEST_PASSWORD
+
+    member = make_member(workspace, "sales_rep")
+    user = member.user
+    user.totp_secret = pyotp.random_base32()
+    user.totp_confirmed_at = timezone.now()
+    user.save()
+    sign_in_check(email=user.email, password=TEST_PASSWORD, ip="127.0.0.1")
+    actions = list(AuditEvent.objects.filter(actor=user).values_list("action", flat=True))
+    assert actions == ["auth.sign_in_password_ok"]
+    two_factor_challenge(user=user, code=pyotp.TOTP(user.totp_secret).now())
+    actions = list(
+        AuditEvent.objects.filter(actor=user).order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["auth.sign_in_password_ok", "auth.sign_in"]

@@ -29,6 +29,7 @@ _labels: dict[str, Any] = {
     "audit.export": _("Exported the audit log"),
     "user.profile_update": _("Changed their profile"),
     "auth.sign_in": _("Signed in"),
+    "auth.sign_in_password_ok": _("Entered the right password; two-factor code pending"),
     "auth.sign_out": _("Signed out"),
     "auth.sign_in_failed": _("Failed to sign in"),
     "auth.sign_in_locked": _("Sign-in refused: account locked"),

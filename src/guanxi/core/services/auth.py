@@ -110,7 +110,10 @@ def sign_in_check(*, email: str, password: str, ip: str | None) -> User:
         raise SignInFailed(_("The email or password is not correct."))
     if user is not None and (user.failed_sign_ins or user.locked_until):
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
-    _audit_sign_in("auth.sign_in", authenticated, email)
+    # With two-factor authentication the sign-in is complete only after the code
+    # (two_factor_challenge records "auth.sign_in" then).
+    action = "auth.sign_in_password_ok" if authenticated.has_two_factor else "auth.sign_in"
+    _audit_sign_in(action, authenticated, email)
     return authenticated
 
 

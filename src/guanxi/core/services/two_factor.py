@@ -141,12 +141,14 @@ def two_factor_enable(*, user: User, secret: str, code: str) -> User:
 def two_factor_challenge(*, user: User, code: str) -> None:
     """Check the second factor after the password. Raises on a wrong, reused or locked-out code.
 
-    A failure is audited as "auth.two_factor_failed"; after MAX_FAILURES within
+    Success completes the sign-in and is audited as "auth.sign_in"; a failure as
+    "auth.two_factor_failed"; after MAX_FAILURES within
     FAILURE_WINDOW_SECONDS every code is refused with RateLimited until the window passes.
     """
     if not user.has_two_factor:
         return
     _require_code(user, user.totp_secret, code)
+    user_event_record(action="auth.sign_in", user=user, changes={"second_factor": "totp"})
 
 
 def two_factor_disable(*, user: User, password: str, code: str) -> User:
