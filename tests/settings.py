@@ -17,3 +17,6 @@ PASSWORD_HASHERS = [
 ]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# No persistent connections in tests: threads (the live server's, the concurrency tests') must
+# not keep the test database open past its teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
