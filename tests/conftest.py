@@ -110,3 +110,18 @@ def concurrent_db(transactional_db, tmp_path):
     yield use_file_database
     connections[DEFAULT_DB_ALIAS].close()
     connections[DEFAULT_DB_ALIAS] = original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end any connection a finished thread left open to it
+    (on PostgreSQL an open connection makes the drop fail and leaves the database behind)."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connections.close_all()
