@@ -109,3 +109,56 @@ def test_with_two_factor_the_sign_in_is_audited_only_after_the_code(workspace):
         AuditEvent.objects.filter(actor=user).order_by("id").values_list("action", flat=True)
     )
     assert actions == ["auth.sign_in_password_ok", "auth.sign_in"]
+
+
+@override_settings(SIGN_IN_MAX_FAILURES=3)
+def test_an_unknown_address_locks_like_a_real_one():
+    from guanxi.core.errors import RateLimited
+    from guanxi.core.services.auth import SignInFailed, sign_in_check
+
+    for _ in range(3):
+        with pytest.raises(SignInFailed):
+            sign_in_check(email="nobody@example.com", password="whatever-123", ip="192.0.2.9")
+    with pytest.raises(RateLimited):
+        sign_in_check(email="nobody@example.com", password="whatever-123", ip="192.0.2.9")
+    assert (
+        AuditEvent.objects.filter(
+            action="auth.sign_in_locked", actor_label="nobody@example.com"
+        ).count()
+        == 1
+    )
+
+
+def test_parallel_wrong_passwords_cannot_pass_the_lock(concurrent_db, settings):
+    import threading
+
+    from django.db import connections
+
+    from guanxi.core.errors import RateLimited
+    from guanxi.core.models import User
+    from guanxi.core.services.auth import SignInFailed, sign_in_check
+
+    settings.SIGN_IN_MAX_FAILURES = 3
+    user = User.objects.create_user(
+        email="target@example.com", password="the-right-passphrase", name="T"
+    )
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        try:
+            concurrent_db()
+            sign_in_check(email=user.email, password="wrong-guess-123", ip="192.0.2.10")
+        except SignInFailed:
+            outcomes.append("failed")
+        except RateLimited:
+            outcomes.append("locked")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Exactly three guesses were checked; every later one met the lock.
+    assert sorted(outcomes) == ["failed"] * 3 + ["locked"] * 3

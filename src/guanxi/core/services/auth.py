@@ -88,19 +88,44 @@ def sign_in_check(*, email: str, password: str, ip: str | None) -> User:
             _locked_message(timezone.now() + timedelta(seconds=settings.SIGN_IN_LOCKOUT_SECONDS)),
             retry_after=settings.SIGN_IN_LOCKOUT_SECONDS,
         )
-    user = User.objects.filter(email=email).first()
-    now = timezone.now()
-    if user is not None and user.locked_until and user.locked_until > now:
+    unknown_key = f"sign-in-unknown:{email}"
+    # The user's row is locked while the password is checked, so parallel guesses are counted
+    # one after another and none slips past the lock.
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email=email).first()
+        now = timezone.now()
+        locked_until: datetime | None = None
+        if user is not None and user.locked_until and user.locked_until > now:
+            locked_until = user.locked_until
+        elif (
+            user is None
+            and counters.peek(unknown_key, settings.SIGN_IN_LOCKOUT_SECONDS)
+            >= settings.SIGN_IN_MAX_FAILURES
+        ):
+            # An unknown address locks like a real one, so a 429 reveals nothing.
+            locked_until = now + timedelta(
+                seconds=counters.seconds_left(settings.SIGN_IN_LOCKOUT_SECONDS)
+            )
+        authenticated = None
+        if locked_until is None:
+            authenticated = (
+                authenticate(username=email, password=password) if email and password else None
+            )
+            if authenticated is None:
+                counters.hit(ip_key, settings.SIGN_IN_LOCKOUT_SECONDS)
+                if user is not None:
+                    _register_failure(user)
+                else:
+                    counters.hit(unknown_key, settings.SIGN_IN_LOCKOUT_SECONDS)
+            elif user is not None and (user.failed_sign_ins or user.locked_until):
+                User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
+    if locked_until is not None:
         _audit_sign_in("auth.sign_in_locked", user, email)
         raise RateLimited(
-            _locked_message(user.locked_until),
-            retry_after=int((user.locked_until - now).total_seconds()) + 1,
+            _locked_message(locked_until),
+            retry_after=int((locked_until - now).total_seconds()) + 1,
         )
-    authenticated = authenticate(username=email, password=password) if email and password else None
     if authenticated is None:
-        counters.hit(ip_key, settings.SIGN_IN_LOCKOUT_SECONDS)
-        if user is not None:
-            _register_failure(user)
         _audit_sign_in(
             "auth.sign_in_failed",
             user,
@@ -108,8 +133,6 @@ def sign_in_check(*, email: str, password: str, ip: str | None) -> User:
             reason="bad_credentials" if user else "unknown_email",
         )
         raise SignInFailed(_("The email or password is not correct."))
-    if user is not None and (user.failed_sign_ins or user.locked_until):
-        User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
     # With two-factor authentication the sign-in is complete only after the code
     # (two_factor_challenge records "auth.sign_in" then).
     action = "auth.sign_in_password_ok" if authenticated.has_two_factor else "auth.sign_in"
