@@ -269,3 +269,17 @@ def test_invite_needs_csrf_token(admin):
     )
     assert response.status_code == 403
     assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_link_stops_working_when_the_inviter_leaves(admin):
+    raw = invite(admin)
+    admin.is_active = False
+    admin.save()
+    page = Client().get(accept_url(raw))
+    assert page.status_code == 410
+    assert "This invitation was withdrawn." in page.content.decode()
+    post = Client().post(
+        "/invitations/accept/", {"t": raw, "name": "A", "password": "a-long-unusual-passphrase"}
+    )
+    assert post.status_code == 410
+    assert not User.objects.filter(email="new.person@example.com").exists()

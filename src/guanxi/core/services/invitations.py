@@ -25,7 +25,7 @@ from django.utils.translation import override
 from .. import audit
 from ..errors import Conflict, GuanxiError, NotFound, PermissionDenied, ValidationFailed
 from ..models import Invitation, Membership, Role, Team, User, Workspace, hash_secret
-from ..permissions import require, role_within_rights
+from ..permissions import can, require, role_within_rights
 
 
 class InvitationUnusable(GuanxiError):
@@ -257,6 +257,16 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
         raise InvitationUnusable("revoked", _("This invitation was withdrawn."))
     if invitation.expires_at <= timezone.now():
         raise InvitationUnusable("expired", _("This invitation has expired."))
+    # An invitation speaks for the person who sent it: once they have left the workspace or lost
+    # the right to invite, it no longer opens the door.
+    inviter = (
+        Membership.objects.active()
+        .select_related("role")
+        .filter(workspace_id=invitation.workspace_id, user_id=invitation.invited_by_id)
+        .first()
+    )
+    if inviter is None or not can(inviter, "members", "create"):
+        raise InvitationUnusable("revoked", _("This invitation was withdrawn."))
     return invitation
 
 
