@@ -264,6 +264,8 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
         .select_related("role")
         .filter(workspace_id=invitation.workspace_id, user_id=invitation.invited_by_id)
         .first()
+        if invitation.invited_by_id is not None
+        else None
     )
     if inviter is None or not can(inviter, "members", "create"):
         raise InvitationUnusable("revoked", _("This invitation was withdrawn."))
