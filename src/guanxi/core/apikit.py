@@ -186,6 +186,14 @@ def install_error_handlers(api: Any) -> None:
             message = _("The request body is not valid JSON.")
         return respond(request, status, error_body(code, message))
 
+    @api.exception_handler(OverflowError)
+    def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # An id or a date beyond what the database stores (e.g. /users/99999999999999999999999,
+        # since=0001-01-01T00:00:00+08:00): the client's mistake, not a server error.
+        return respond(
+            request, 422, error_body("validation_error", _("A number or a date is out of range."))
+        )
+
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return respond(
