@@ -162,3 +162,24 @@ def test_parallel_wrong_passwords_cannot_pass_the_lock(concurrent_db, settings):
         thread.join(timeout=60)
     # Exactly three guesses were checked; every later one met the lock.
     assert sorted(outcomes) == ["failed"] * 3 + ["locked"] * 3
+
+
+def test_member_form_offers_only_roles_the_actor_may_hand_out(workspace):
+    from django.test import Client
+
+    admin = make_member(workspace, "admin")
+    rep = make_member(workspace, "sales_rep")
+    client = Client()
+    client.force_login(admin.user)
+    form = client.get(f"/settings/members/{rep.user_id}/").context["form"]
+    offered = set(form.fields["role"].queryset.values_list("key", flat=True))
+    assert offered == {
+        "admin",
+        "sales_manager",
+        "sales_rep",
+        "service_agent",
+        "marketer",
+        "read_only",
+    }
+    own = client.get(f"/settings/members/{admin.user_id}/").context["form"]
+    assert own.fields["role"].disabled

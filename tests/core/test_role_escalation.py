@@ -183,10 +183,14 @@ def test_member_edit_page_refuses_a_role_beyond_the_actors_rights(workspace, hr,
         },
     )
 
-    assert response.status_code == 403
-    assert "Choose a role within your own permissions." in response.content.decode()
+    # The form offers only roles within the actor's rights (selectors.assignable_roles), so a
+    # forged choice is refused before the service (which refuses it too: see the API tests).
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
     assert reloaded(rep).role_id == role(workspace, "sales_rep").pk
     assert audited("member.update") == 0
+    page = signed_in(hr).get(f"/settings/members/{rep.user_id}/").content.decode()
+    assert f'value="{role(workspace, "admin").pk}"' not in page
 
 
 # --- invitations --------------------------------------------------------------------------------
@@ -199,9 +203,12 @@ def test_invite_page_refuses_a_role_beyond_the_actors_rights(workspace, hr):
         {"email": "my.other.address@example.com", "role": role(workspace, "admin").pk},
     )
 
-    assert response.status_code == 403
-    assert "Choose a role within your own permissions." in response.content.decode()
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
     assert not Invitation.objects.exists()
+    page = signed_in(hr).get("/settings/members/invitations/").content.decode()
+    assert f'value="{role(workspace, "admin").pk}"' not in page
+    assert f'value="{role(workspace, "sales_rep").pk}"' in page
     assert mail.outbox == []
     assert audited("invitation.create") == 0
 

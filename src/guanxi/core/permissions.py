@@ -15,7 +15,7 @@ from .errors import PermissionDenied
 from .models import DataScope
 
 if TYPE_CHECKING:
-    from .models import Membership
+    from .models import Membership, Role
 
 M = TypeVar("M", bound=models.Model)
 
@@ -196,3 +196,8 @@ def role_within_rights(
         if not set(actions) <= granted_actions(actor, object_type):
             return False
     return _scope_breadth(role_data_scope) <= _scope_breadth(actor.role.data_scope)
+
+
+def may_hand_out(actor: Membership, role: Role) -> bool:
+    """`role_within_rights` for an existing role: may `actor` assign it or invite with it?"""
+    return role_within_rights(actor, role.permissions, role.data_scope, is_owner=role.is_owner)

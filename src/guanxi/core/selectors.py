@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .errors import NotFound
 from .models import ApiToken, AuditEvent, Invitation, Membership, Role, Team
-from .permissions import hidden_fields, require
+from .permissions import hidden_fields, may_hand_out, require
 
 
 def member_queryset(*, actor: Membership) -> QuerySet[Membership]:
@@ -219,3 +219,13 @@ def registry_keys() -> set[str]:
     from .registry import object_types
 
     return {object_type.key for object_type in object_types()}
+
+
+def assignable_roles(*, actor: Membership) -> QuerySet[Role]:
+    """The roles `actor` may give a member or an invitation, Owner first then by name: the same
+    rule member_update and invitation_create enforce (`permissions.may_hand_out`), so a form
+    never offers a choice the service would refuse."""
+    roles = Role.objects.filter(workspace_id=actor.workspace_id).order_by("-is_owner", "name")
+    if actor.role.is_owner:
+        return roles
+    return roles.filter(pk__in=[role.pk for role in roles if may_hand_out(actor, role)])

@@ -25,7 +25,7 @@ from django.utils.translation import override
 from .. import audit
 from ..errors import Conflict, GuanxiError, NotFound, PermissionDenied, ValidationFailed
 from ..models import Invitation, Membership, Role, Team, User, Workspace, hash_secret
-from ..permissions import can, require, role_within_rights
+from ..permissions import can, may_hand_out, require
 
 
 class InvitationUnusable(GuanxiError):
@@ -167,7 +167,7 @@ def invitation_create(
 def _require_role_within_rights(actor: Membership, role: Role) -> None:
     """Nobody invites with more than they hold: otherwise inviting a second address of one's own
     would be a way to promote oneself."""
-    if not role_within_rights(actor, role.permissions, role.data_scope, is_owner=role.is_owner):
+    if not may_hand_out(actor, role):
         raise PermissionDenied(
             _(
                 "You cannot invite someone as %(role)s: the role has permissions or a data "

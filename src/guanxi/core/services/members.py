@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from .. import audit
 from ..errors import PermissionDenied, ValidationFailed
 from ..models import Membership, Role, Team, Workspace
-from ..permissions import require, require_writable, role_within_rights
+from ..permissions import may_hand_out, require, require_writable
 from .versioning import check_version, save_versioned
 
 FIELDS = ["role", "team", "title", "is_active"]
@@ -66,9 +66,7 @@ def member_update(
             raise PermissionDenied(_("You cannot change your own role. Ask an Owner."))
         if (role.is_owner or member.role.is_owner) and changing_role and not actor.role.is_owner:
             raise PermissionDenied(_("Only an Owner can grant or remove the Owner role."))
-        if changing_role and not role_within_rights(
-            actor, role.permissions, role.data_scope, is_owner=role.is_owner
-        ):
+        if changing_role and not may_hand_out(actor, role):
             raise PermissionDenied(
                 _(
                     "You cannot give the role %(role)s: it has permissions or a data scope "

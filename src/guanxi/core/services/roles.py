@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from .. import audit
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..models import DataScope, Invitation, Membership, Role
-from ..permissions import require, role_within_rights
+from ..permissions import may_hand_out, require
 from ..registry import object_types
 from .versioning import check_version, save_versioned
 
@@ -112,7 +112,7 @@ def _clean(role: Role, data: dict[str, Any]) -> None:
 
 def _require_within_rights(actor: Membership, role: Role) -> None:
     """Nobody shapes a role into more than they hold themselves (an Owner may shape any)."""
-    if not role_within_rights(actor, role.permissions, role.data_scope, is_owner=role.is_owner):
+    if not may_hand_out(actor, role):
         raise PermissionDenied(
             _(
                 "A role cannot have permissions or a data scope beyond your own. Remove what "

@@ -14,8 +14,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import path, reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -633,9 +633,9 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     membership = _membership(request)
     if membership is None:
         return redirect("core:no-workspace")
-    token = get_object_or_404(
-        ApiToken, pk=token_id, workspace_id=membership.workspace_id, user_id=membership.user_id
-    )
+    token = selectors.token_list(member=membership).filter(pk=token_id).first()
+    if token is None:
+        raise Http404
     token_services.token_revoke(member=membership, token=token)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("core:tokens")

@@ -217,14 +217,17 @@ def _member_form(actor: Membership, member: Membership, data: Any = None) -> Mem
             "version": member.version,
         },
     )
-    roles = Role.objects.filter(workspace_id=actor.workspace_id).order_by("-is_owner", "name")
-    if not actor.role.is_owner:
-        # Only an Owner grants or takes away the Owner role (member_update enforces it too).
+    roles = selectors.assignable_roles(actor=actor)
+    if not roles.filter(pk=member.role_id).exists():
+        # A member whose role is beyond the actor's rights (an Owner, for an Administrator) keeps
+        # it: the field shows it but cannot change it, as member_update would refuse.
+        roles = roles | Role.objects.filter(pk=member.role_id)
+        form.fields["role"].disabled = True
         if member.role.is_owner:
-            form.fields["role"].disabled = True
             form.fields["is_active"].disabled = True
-        else:
-            roles = roles.exclude(is_owner=True)
+    if member.pk == actor.pk and not actor.role.is_owner:
+        form.fields["role"].disabled = True
+        form.fields["role"].help_text = _("Only an Owner can change your role.")
     cast(forms.ModelChoiceField, form.fields["role"]).queryset = roles
     cast(forms.ModelChoiceField, form.fields["team"]).queryset = Team.objects.filter(
         workspace_id=actor.workspace_id

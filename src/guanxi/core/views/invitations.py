@@ -42,9 +42,7 @@ class InviteForm(StyledForm):
 
 def _invite_form(actor: Membership, data: Any = None) -> InviteForm:
     form = InviteForm(data)
-    roles = Role.objects.filter(workspace_id=actor.workspace_id).order_by("-is_owner", "name")
-    if not actor.role.is_owner:
-        roles = roles.exclude(is_owner=True)
+    roles = selectors.assignable_roles(actor=actor)
     cast(forms.ModelChoiceField, form.fields["role"]).queryset = roles
     default = roles.filter(key="sales_rep").first()
     if default is not None:
