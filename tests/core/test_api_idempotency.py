@@ -178,3 +178,19 @@ def test_concurrent_duplicates_create_one_team(concurrent_db):
     statuses = sorted(results)
     assert statuses[0] == (201, ""), statuses
     assert statuses[1] in ((201, "true"), (409, "")), statuses
+
+
+@pytest.mark.django_db
+def test_a_keyed_post_looks_the_token_up_once(admin_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            admin_api.post(
+                "/teams", {"name": "一次"}, headers={"Idempotency-Key": "once"}
+            ).status_code
+            == 201
+        )
+    lookups = [q["sql"] for q in queries.captured_queries if 'FROM "core_apitoken"' in q["sql"]]
+    assert len(lookups) == 1, lookups

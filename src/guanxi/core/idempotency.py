@@ -50,7 +50,10 @@ class IdempotencyMiddleware:
                 422, "validation_error", "Idempotency-Key must be at most 255 characters."
             )
         auth = request.headers.get("Authorization", "")
-        found = token_authenticate(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+        raw = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        found = token_authenticate(raw) if raw else None
+        # BearerToken reuses this lookup instead of authenticating the same token again.
+        request.authenticated_token = (raw, found)  # type: ignore[attr-defined]
         if found is None:
             return self.get_response(request)  # the API answers 401 itself
         token, _membership = found
