@@ -8,7 +8,6 @@ from a service becomes a form error or a message, never a 500.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
@@ -35,6 +34,7 @@ from guanxi.web.forms import StyledForm
 from .. import registry, selectors
 from ..apikit import keyset_page
 from ..errors import GuanxiError, NotFound, PermissionDenied, ValidationFailed
+from ..exports import csv_response
 from ..models import LANGUAGE_CHOICES, DataScope, Membership, Role, Team
 from ..permissions import can, hidden_fields, readonly_fields, require
 from ..services import members as member_services
@@ -734,20 +734,6 @@ def audit_log(request: HttpRequest, actor: Membership) -> HttpResponse:
     return render(request, template, context)
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading ' where it could."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @settings_page
 def audit_export(request: HttpRequest, actor: Membership) -> StreamingHttpResponse:
     require(actor, "audit_events", "export")
@@ -767,35 +753,24 @@ def audit_export(request: HttpRequest, actor: Membership) -> StreamingHttpRespon
         _("IP address"),
         _("Request ID"),
     ]
-    writer = csv.writer(_Echo())
 
-    def rows() -> Iterator[str]:
-        # The BOM makes Excel read the file as UTF-8, so Chinese text is not garbled.
-        yield "\ufeff"
-        yield writer.writerow([neutralize(cell) for cell in header])
+    def rows() -> Iterator[tuple[Any, ...]]:
         for row in queryset.iterator(chunk_size=1000):
             event = selectors.audit_redact(actor=actor, event=row)
-            yield writer.writerow(
-                [
-                    neutralize(cell)
-                    for cell in (
-                        event.created_at.astimezone(zone).isoformat(timespec="seconds"),
-                        event.actor_label,
-                        event.action,
-                        event.object_type,
-                        event.object_id,
-                        event.object_label,
-                        json.dumps(event.changes, ensure_ascii=False) if event.changes else "",
-                        event.ip or "",
-                        event.request_id,
-                    )
-                ]
+            yield (
+                event.created_at.astimezone(zone).isoformat(timespec="seconds"),
+                event.actor_label,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.object_label,
+                json.dumps(event.changes, ensure_ascii=False) if event.changes else "",
+                event.ip or "",
+                event.request_id,
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().astimezone(zone).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-    return response
+    return csv_response(f"audit-log-{stamp}.csv", header, rows())
 
 
 # --- Workspace --------------------------------------------------------------------------------
