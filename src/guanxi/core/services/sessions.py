@@ -7,11 +7,11 @@ out other sessions, password change and reset) live in services.auth and call th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import import_module
 
+import ua_parser
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -19,36 +19,43 @@ from django.utils.translation import gettext as _
 
 from ..models import User, UserSession
 
-# Browsers in the order they must be tested: Edge and Opera also say "Chrome", Chrome also says
-# "Safari", WeChat's built-in browser says all of them.
-_BROWSERS = [
-    ("WeChat", re.compile(r"MicroMessenger/(\d+)")),
-    ("Edge", re.compile(r"Edg(?:e|A|iOS)?/(\d+)")),
-    ("Opera", re.compile(r"OPR/(\d+)")),
-    ("Firefox", re.compile(r"(?:Firefox|FxiOS)/(\d+)")),
-    ("Chrome", re.compile(r"(?:Chrome|CriOS)/(\d+)")),
-    ("Safari", re.compile(r"Version/(\d+)[.\d]* (?:Mobile/\S+ )?Safari/")),
-]
-_SYSTEMS = [
-    ("HarmonyOS", re.compile(r"HarmonyOS|OpenHarmony")),
-    ("Android", re.compile(r"Android")),
-    ("iOS", re.compile(r"iPhone|iPad|iPod")),
-    ("Windows", re.compile(r"Windows")),
-    ("macOS", re.compile(r"Mac OS X|Macintosh")),
-    ("ChromeOS", re.compile(r"CrOS")),
-    ("Linux", re.compile(r"Linux")),
-]
+# ua-parser's family names, shortened to what people call their browser and system. Only these
+# browsers are named; anything else (scripts, bots) shows as "Unknown browser".
+_BROWSER_NAMES = {
+    "Chrome": "Chrome",
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chromium": "Chromium",
+    "Edge": "Edge",
+    "Edge Mobile": "Edge",
+    "Firefox": "Firefox",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Opera": "Opera",
+    "Safari": "Safari",
+    "Mobile Safari": "Safari",
+    "WeChat Browser": "WeChat",
+    "WeChat": "WeChat",
+    "QQ Browser": "QQ Browser",
+    "QQ Browser Mobile": "QQ Browser",
+    "UC Browser": "UC Browser",
+    "Samsung Internet": "Samsung Internet",
+    "HeadlessChrome": "Chrome",
+}
+_SYSTEM_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 
 
 def describe_user_agent(user_agent: str) -> str:
     """A short human label such as "Chrome 126 · Windows" for a User-Agent header."""
+    parsed = ua_parser.parse(user_agent or "")
     browser = ""
-    for name, pattern in _BROWSERS:
-        match = pattern.search(user_agent or "")
-        if match:
-            browser = f"{name} {match.group(1)}"
-            break
-    system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent or "")), "")
+    if parsed.user_agent is not None and parsed.user_agent.family in _BROWSER_NAMES:
+        browser = _BROWSER_NAMES[parsed.user_agent.family]
+        if parsed.user_agent.major:
+            browser += f" {parsed.user_agent.major}"
+    system = ""
+    if parsed.os is not None and parsed.os.family != "Other":
+        system = _SYSTEM_NAMES.get(parsed.os.family, parsed.os.family)
     if browser and system:
         return f"{browser} · {system}"
     return browser or system or _("Unknown browser")
