@@ -289,3 +289,16 @@ def test_a_field_with_an_error_is_marked_invalid_and_linked_to_its_message(clien
     html = client.post("/sign-in/", {"email": "not-an-email", "password": "x"}).content.decode()
     assert 'class="form-control is-invalid"' in html
     assert 'aria-describedby="id_email_error"' in html and 'id="id_email_error"' in html
+
+
+@pytest.mark.django_db
+def test_api_errors_follow_accept_language(client):
+    response = client.get(
+        "/api/v1/me", HTTP_ACCEPT_LANGUAGE="zh-CN", HTTP_AUTHORIZATION="Bearer gx_nope"
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "需要有效的 Bearer 令牌。"
+    response = client.get(
+        "/api/v1/me", HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION="Bearer gx_nope"
+    )
+    assert response.json()["error"]["message"] == "A valid Bearer token is required."

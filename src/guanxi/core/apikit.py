@@ -74,7 +74,9 @@ class InputSchema(Schema):
                 type(self).__name__,
                 [
                     InitErrorDetails(
-                        type=PydanticCustomError("null_not_allowed", "This field cannot be null."),
+                        type=PydanticCustomError(
+                            "null_not_allowed", _("This field cannot be null.")
+                        ),
                         loc=(name,),
                         input=None,
                     )
@@ -168,7 +170,7 @@ def install_error_handlers(api: Any) -> None:
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = respond(
-            request, 401, error_body("unauthorized", "A valid Bearer token is required.")
+            request, 401, error_body("unauthorized", _("A valid Bearer token is required."))
         )
         response["WWW-Authenticate"] = "Bearer"
         return response
