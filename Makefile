@@ -49,13 +49,16 @@ $(VENDOR)/.built: node_modules/.installed Makefile
 messages: $(VENV)/.installed
 	$(BIN)/python -m guanxi.core.i18n_compile $(LOCALE)
 
+# Chromium for the browser tests, and a CJK font so Chinese pages render (and screenshot) legibly.
 browser:
-	@if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then :; \
+	@if { command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; } && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
-		echo "Installing Debian's chromium for the browser tests…"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests…"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	elif command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then \
+		echo "Note: install fonts-noto-cjk for legible Chinese in browser screenshots."; \
 	else \
-		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu) and try again."; exit 1; \
+		echo "The browser tests need Chromium: run 'sudo apt-get install chromium fonts-noto-cjk' (Debian/Ubuntu) and try again."; exit 1; \
 	fi
 
 test: install browser

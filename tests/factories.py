@@ -124,3 +124,21 @@ SWEEP_FACTORIES: dict[str, SweepFactory] = {
     "audit_events": _sweep_audit_event,
     "notes": _sweep_note,
 }
+
+
+def _module_sweeps() -> None:
+    """Each business module's tests keep their sweep factories in tests/<module>/sweeps.py
+    (a dict SWEEPS like the one above); they are merged here."""
+    import importlib
+
+    for module in ("customers", "activities"):
+        try:
+            found = importlib.import_module(f"tests.{module}.sweeps")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tests.{module}.sweeps":
+                raise
+            continue
+        SWEEP_FACTORIES.update(found.SWEEPS)
+
+
+_module_sweeps()

@@ -18,11 +18,14 @@ from guanxi.core.models import AuditEvent, DataScope, Invitation, Membership, Ro
 from guanxi.core.permissions import role_within_rights
 from guanxi.core.services.invitations import invitation_create, invitation_resend
 from guanxi.core.services.members import member_update
+from guanxi.core.services.workspaces import default_role_permissions
 from tests.conftest import api_for
 from tests.factories import WorkspaceFactory, make_member, role
 
-# A personnel officer (人事): manages members and roles, but holds far less than an Administrator.
+# A personnel officer (人事): manages members and roles, and holds what a sales manager holds (so may
+# hand out those roles), but far less than an Administrator.
 HR_PERMISSIONS = {
+    **default_role_permissions("sales_manager"),
     "members": ["view", "create", "edit"],
     "teams": ["view"],
     "roles": ["view", "create", "edit"],

@@ -272,7 +272,12 @@ def _cursor_value(field: Any, raw: Any) -> Any:
     return field.to_python(raw)
 
 
-def _decode(cursor: str, model: type[models.Model], order: Sequence[str]) -> list[Any]:
+def _decode(
+    cursor: str,
+    model: type[models.Model],
+    order: Sequence[str],
+    fields: dict[str, models.Field[Any, Any]] | None = None,
+) -> list[Any]:
     try:
         if len(cursor) > 2048:
             raise ValueError
@@ -280,8 +285,11 @@ def _decode(cursor: str, model: type[models.Model], order: Sequence[str]) -> lis
         raw = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode())
         if not isinstance(raw, list) or len(raw) != len(order):
             raise ValueError
+        known = fields or {}
         return [
-            _cursor_value(model._meta.get_field(name.lstrip("-")), value)
+            _cursor_value(
+                known.get(name.lstrip("-")) or model._meta.get_field(name.lstrip("-")), value
+            )
             for name, value in zip(order, raw, strict=True)
         ]
     except Exception:
@@ -297,12 +305,16 @@ def keyset_page(
     cursor: str | None,
     limit: int,
     serialize: Callable[[Any], Any] = lambda obj: obj,
+    fields: dict[str, models.Field[Any, Any]] | None = None,
 ) -> dict[str, Any]:
     """One page in `order` (which must end with a unique field, usually "id" or "-id") after
-    `cursor`. Uses a WHERE on the order keys, not OFFSET, so every page costs the same."""
+    `cursor`. Uses a WHERE on the order keys, not OFFSET, so every page costs the same.
+
+    An order key may be an annotation (e.g. a custom field's value, or a nullable column
+    coalesced so NULLs sort and compare); `fields` gives its output field for decoding cursors."""
     model = queryset.model
     if cursor:
-        values = _decode(cursor, model, order)
+        values = _decode(cursor, model, order, fields)
         condition = Q()
         for index, name in enumerate(order):
             field = name.lstrip("-")

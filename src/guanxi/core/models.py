@@ -85,6 +85,8 @@ class Workspace(models.Model):
         _("language"), max_length=10, default="zh-hans", choices=LANGUAGE_CHOICES[1:]
     )
     require_two_factor = models.BooleanField(_("require two-factor authentication"), default=False)
+    # Phone numbers typed without a country code are read as numbers of this region (ISO 3166).
+    phone_region = models.CharField(_("default phone region"), max_length=2, default="CN")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -413,3 +415,63 @@ class CacheEntry(models.Model):
     class Meta:
         db_table = "guanxi_cache"
         managed = True
+
+
+class TimelineEntry(TenantModel):
+    """One line on a record's timeline (an account's, a contact's, later a lead's or a ticket's).
+
+    Services write entries in the same transaction as the change they describe, one per subject
+    (an activity logged against an account and a contact appears on both). Paging a timeline is
+    then one indexed range scan, however many modules contribute to it. `ref_type`/`ref_id` name
+    the record an entry is about (an activity, a task, a deal) so its owner can refresh or remove
+    the entries when that record changes.
+    """
+
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ref_type = models.CharField(max_length=40, blank=True)
+    ref_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [
+            models.Index(
+                fields=["workspace", "subject_type", "subject_id", "-occurred_at", "-id"],
+                name="timeline_ws_subject_time",
+            ),
+            models.Index(fields=["workspace", "ref_type", "ref_id"], name="timeline_ws_ref"),
+        ]
+
+
+class Notification(TenantModel):
+    """An in-app notification for one member (task reminders, pool recycling, mentions…)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=255)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    # What the notification is about, so the same reminder is never sent twice.
+    ref_type = models.CharField(max_length=40, blank=True)
+    ref_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["workspace", "user", "-created_at"], name="notification_ws_user"),
+        ]

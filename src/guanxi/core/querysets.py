@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.db import models
 
@@ -13,7 +13,7 @@ M = TypeVar("M", bound=models.Model)
 class TenantQuerySet(models.QuerySet[M]):
     """QuerySet for tenant-owned models."""
 
-    def visible_to(self, membership: Membership | None) -> TenantQuerySet[M]:
+    def visible_to(self, membership: Membership | None) -> Self:
         """Rows of the member's workspace within their data scope; none without view permission."""
         from .permissions import scope_queryset
         from .registry import object_type_for_model

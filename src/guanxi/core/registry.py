@@ -158,3 +158,173 @@ def register_search_provider(key: str, provider: SearchProvider) -> None:
 
 def search_providers() -> dict[str, SearchProvider]:
     return dict(_search_providers)
+
+
+# --- The record page (360° view) and the timeline -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordPanel:
+    """A panel on a record page (the 360° view) that a module contributes, e.g. open deals or
+    tickets on an account. `context(membership, record)` returns the template's context, or None
+    when the panel has nothing to show to this member (it must check its own permissions)."""
+
+    object_type: str
+    key: str
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+    # "main" panels sit beside the timeline; "side" panels in the right-hand column.
+    column: str = "side"
+    order: int = 100
+
+
+_record_panels: list[RecordPanel] = []
+
+
+def register_record_panel(panel: RecordPanel) -> None:
+    if not any(p.object_type == panel.object_type and p.key == panel.key for p in _record_panels):
+        _record_panels.append(panel)
+
+
+def record_panels(object_type: str, column: str | None = None) -> list[RecordPanel]:
+    return sorted(
+        (
+            p
+            for p in _record_panels
+            if p.object_type == object_type and (column is None or p.column == column)
+        ),
+        key=lambda p: (p.order, p.key),
+    )
+
+
+@dataclass(frozen=True)
+class TimelineKind:
+    """A kind of timeline entry. `group` is what the timeline filter offers (activities, tasks,
+    changes, pool, and later deals, tickets, payments)."""
+
+    key: str
+    label: Any
+    group: str
+    icon: str = "point"
+
+
+_timeline_kinds: dict[str, TimelineKind] = {}
+TIMELINE_GROUPS: dict[str, Any] = {}
+
+
+def register_timeline_kind(kind: TimelineKind, group_label: Any = None) -> None:
+    _timeline_kinds[kind.key] = kind
+    if group_label is not None:
+        TIMELINE_GROUPS.setdefault(kind.group, group_label)
+
+
+def timeline_kind(key: str) -> TimelineKind | None:
+    return _timeline_kinds.get(key)
+
+
+def timeline_kinds() -> dict[str, TimelineKind]:
+    return dict(_timeline_kinds)
+
+
+# --- Recycle bin ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recyclable:
+    """An object type whose deletes are soft and land in the workspace's recycle bin.
+
+    The model has `deleted_at` and `deleted_by`; `restore(membership, obj)` and `purge(obj)` are
+    the module's services (they know what else to bring back or clean up)."""
+
+    object_type: str
+    label_of: Callable[[Any], str]
+    restore: Callable[[Any, Any], Any]
+    purge: Callable[[Any], None]
+    url_of: Callable[[Any], str] | None = None
+
+
+_recyclables: dict[str, Recyclable] = {}
+
+
+def register_recyclable(recyclable: Recyclable) -> None:
+    _recyclables[recyclable.object_type] = recyclable
+
+
+def recyclables() -> dict[str, Recyclable]:
+    return dict(_recyclables)
+
+
+# --- Workspace set-up ------------------------------------------------------------------------------
+
+WorkspaceSetup = Callable[[Any], None]
+_workspace_setups: list[WorkspaceSetup] = []
+
+
+def register_workspace_setup(setup: WorkspaceSetup) -> None:
+    """`setup(workspace)` runs whenever a workspace gets its defaults (on creation, in
+    `guanxi demo`, in tests' factories). It must be idempotent."""
+    if setup not in _workspace_setups:
+        _workspace_setups.append(setup)
+
+
+def workspace_setups() -> list[WorkspaceSetup]:
+    return list(_workspace_setups)
+
+
+# --- Merging duplicates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelatedMover:
+    """Moves the rows of one kind that belong to a record onto another record of the same type
+    when duplicates are merged, and back when the merge is undone. Modules register one per
+    relation (an account's contacts, activities, tasks, later deals and tickets), so a merge moves
+    everything without knowing the modules.
+
+    `move(workspace_id, from_id, to_id)` returns the ids it moved; `move_back(workspace_id, ids,
+    to_id)` puts exactly those rows back."""
+
+    key: str
+    object_type: str
+    move: Callable[[int, int, int], list[int]]
+    move_back: Callable[[int, list[int], int], None]
+
+
+_movers: dict[tuple[str, str], RelatedMover] = {}
+
+
+def register_related_mover(mover: RelatedMover) -> None:
+    _movers[(mover.object_type, mover.key)] = mover
+
+
+def related_movers(object_type: str) -> list[RelatedMover]:
+    return [m for (t, _k), m in sorted(_movers.items()) if t == object_type]
+
+
+PurgeHook = Callable[[int, int], None]
+_purge_hooks: dict[str, list[PurgeHook]] = {}
+
+
+def register_purge_hook(object_type: str, hook: PurgeHook) -> None:
+    """`hook(workspace_id, record_id)` runs before a record of `object_type` is deleted for good,
+    so a higher module cleans up what its rows left elsewhere (their timeline entries)."""
+    hooks = _purge_hooks.setdefault(object_type, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def purge_hooks(object_type: str) -> list[PurgeHook]:
+    return list(_purge_hooks.get(object_type, ()))
+
+
+_object_urls: dict[str, Callable[[int], str]] = {}
+
+
+def register_object_url(object_type: str, url_of: Callable[[int], str]) -> None:
+    """How to link to one record of a type (timeline entries, notifications, search results)."""
+    _object_urls[object_type] = url_of
+
+
+def object_url(object_type: str, pk: int | None) -> str | None:
+    url_of = _object_urls.get(object_type)
+    return url_of(pk) if url_of is not None and pk is not None else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -29,3 +29,32 @@ def purge_expired_rate_counters() -> None:
     from .counters import purge_expired
 
     purge_expired()
+
+
+@periodic("core.purge_recycle_bin", cron="30 3 * * *")  # 03:30 in TIME_ZONE
+def purge_recycle_bin() -> None:
+    purge_recycle_bin_now()
+
+
+def purge_recycle_bin_now(now: datetime | None = None, batch: int = 500) -> int:
+    """Purge every recyclable record deleted more than RECYCLE_BIN_DAYS ago, through its module's
+    purge service (which knows what goes with it). Merged records stay: a merge can be undone."""
+    from django.conf import settings
+
+    from .registry import object_type, recyclables
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RECYCLE_BIN_DAYS)
+    purged = 0
+    for key, recyclable in recyclables().items():
+        model = object_type(key).model_class()
+        while True:
+            expired = model._default_manager.filter(deleted_at__lt=cutoff)
+            if any(f.name == "merged_into" for f in model._meta.get_fields()):
+                expired = expired.filter(merged_into__isnull=True)
+            chunk = list(expired.order_by("pk")[:batch])
+            for record in chunk:
+                recyclable.purge(record)
+            purged += len(chunk)
+            if len(chunk) < batch:
+                break
+    return purged

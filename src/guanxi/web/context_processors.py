@@ -13,7 +13,19 @@ from .navigation import SECTIONS
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    """Navigation and workspace switcher for the layout; only what the member may open."""
+    """Navigation and workspace switcher for the layout; only what the member may open.
+
+    Computed once per request: fragments rendered with the request (record-page panels) run the
+    context processors again, and must not repeat these queries."""
+    cached = getattr(request, "_guanxi_shell", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    result = _shell(request)
+    request._guanxi_shell = result  # type: ignore[attr-defined]
+    return result
+
+
+def _shell(request: HttpRequest) -> dict[str, Any]:
     # Each language is offered in its own name ("English", "简体中文"), whatever the page's language.
     language_choices = settings.LANGUAGES
     membership = getattr(request, "membership", None)
@@ -46,6 +58,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         for key, (label, icon) in SECTIONS.items()
     ]
     from guanxi.core.middleware import memberships_of
+    from guanxi.core.notifications import unread_count
 
     return {
         "membership": membership,
@@ -53,4 +66,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "workspace": membership.workspace,
         "nav_sections": ordered,
         "switchable_memberships": memberships_of(request.user),
+        "unread_notifications": unread_count(
+            workspace_id=membership.workspace_id, user_id=membership.user_id
+        ),
     }

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from .. import audit
+from .. import audit, registry
 from ..errors import PermissionDenied, ValidationFailed
 from ..models import LANGUAGE_CHOICES, AuditEvent, Membership, Role, User, Workspace
 from ..object_types import DEFAULT_ROLES
@@ -27,7 +27,9 @@ def default_role_permissions(role_key: str) -> dict[str, list[str]]:
 
 
 def roles_install_defaults(*, workspace: Workspace) -> dict[str, Role]:
-    """Create the default roles a workspace is missing, named in the workspace's language."""
+    """Create the default roles a workspace is missing, named in the workspace's language, then
+    run the set-up steps modules registered (their starting pick lists, pools…). Idempotent:
+    every caller that makes a workspace goes through here."""
     roles = {role.key: role for role in Role.objects.filter(workspace=workspace).exclude(key="")}
     with override(workspace.locale):
         for key, name, description, scope in DEFAULT_ROLES:
@@ -42,6 +44,8 @@ def roles_install_defaults(*, workspace: Workspace) -> dict[str, Role]:
                 data_scope=scope,
                 permissions=default_role_permissions(key),
             )
+    for setup in registry.workspace_setups():
+        setup(workspace)
     return roles
 
 
