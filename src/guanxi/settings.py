@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "guanxi.core",
+    "guanxi.customers",
+    "guanxi.activities",
     "guanxi.web",
 ]
 
@@ -192,6 +194,11 @@ SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
 # Password reset emails per address and per client address each hour (against mailbox flooding).
 PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5)
+# The address people open Guanxi at (https://crm.example.com), for links in mails the worker
+# sends (task reminders), where no request tells the host.
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+# Soft-deleted records stay in the workspace's recycle bin this many days, then are purged.
+RECYCLE_BIN_DAYS = env_int("RECYCLE_BIN_DAYS", 30)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 
 # --- API ------------------------------------------------------------------------------------------

@@ -15,5 +15,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include("guanxi.core.urls")),
+    path("", include("guanxi.customers.urls")),
+    path("", include("guanxi.customers.pool_views")),
+    path("", include("guanxi.activities.urls")),
     path("", include("guanxi.web.urls")),
 ]

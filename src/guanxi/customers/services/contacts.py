@@ -1,0 +1,393 @@
+"""Contact writes: create, update, delete (soft), restore, purge."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from guanxi.core import audit
+from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.models import Membership
+from guanxi.core.permissions import require, require_writable
+from guanxi.core.services.versioning import check_version, save_versioned
+
+from .. import duplicates
+from ..custom_fields import clean_values
+from ..models import Account, ConsentStatus, Contact, PicklistKey
+from ..normalize import normalize_email, normalize_phone, split_person_name
+from ..search import refresh_search_columns
+from .pool import default_pool
+from .records import (
+    clean_choice,
+    clean_owner,
+    clean_tag_names,
+    clean_text,
+    lookups,
+    picklist_value,
+    restore,
+    set_tags,
+    soft_delete,
+    tag_names,
+    tags_get_or_create,
+    write_change,
+)
+
+OBJECT_TYPE = "contacts"
+WRITABLE = (
+    "name",
+    "family_name",
+    "given_name",
+    "account_id",
+    "title",
+    "mobile",
+    "phone",
+    "email",
+    "wechat",
+    "birthday",
+    "email_consent",
+    "email_consent_source",
+    "sms_consent",
+    "sms_consent_source",
+    "source",
+    "description",
+    "owner_id",
+    "tags",
+    "custom",
+)
+AUDITED = [
+    "name",
+    "family_name",
+    "given_name",
+    "account",
+    "title",
+    "mobile",
+    "phone",
+    "email",
+    "wechat",
+    "birthday",
+    "email_consent",
+    "email_consent_source",
+    "sms_consent",
+    "sms_consent_source",
+    "source",
+    "description",
+    "owner",
+    "custom",
+]
+PERMISSION_FIELD = {
+    "owner_id": "owner",
+    "account_id": "account",
+    "family_name": "name",
+    "given_name": "name",
+    "email_consent_source": "email_consent",
+    "sms_consent_source": "sms_consent",
+}
+
+
+def _clean_account(actor: Membership, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        account_id = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"account_id": [_("Choose an account.")]})
+    # Linking needs the account to be one the member can see (no linking into hidden records).
+    visible = Account.objects.visible_to(actor).alive().filter(pk=account_id).exists()
+    if not visible:
+        raise ValidationFailed(fields={"account_id": [_("Choose an account you can see.")]})
+    return account_id
+
+
+def _clean_birthday(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        parsed: date | None = value
+    else:
+        try:
+            parsed = parse_date(str(value).strip())
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed > timezone.localdate() or parsed.year < 1900:
+        raise ValidationFailed(fields={"birthday": [_("Enter a real date as YYYY-MM-DD.")]})
+    return parsed
+
+
+def clean_fields(
+    actor: Membership, data: dict[str, Any], contact: Contact | None
+) -> dict[str, Any]:
+    """Model attribute → cleaned value for each key in `data`; every field's error at once."""
+    workspace = lookups(actor).workspace
+    current = contact or Contact()
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+
+    def attempt(key: str, func: Any) -> None:
+        if key not in data:
+            return
+        try:
+            cleaned_value = func(data[key])
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+            return
+        cleaned[key] = cleaned_value
+
+    def phone(field: str) -> Any:
+        def run(v: Any) -> str:
+            raw = clean_text(v, field=field, limit=40)
+            try:
+                return normalize_phone(raw, workspace.phone_region) if raw else ""
+            except ValueError:
+                raise ValidationFailed(fields={field: [_("Enter a valid phone number.")]})
+
+        return run
+
+    def email(v: Any) -> str:
+        raw = clean_text(v, field="email", limit=254)
+        try:
+            return normalize_email(raw) if raw else ""
+        except ValueError:
+            raise ValidationFailed(fields={"email": [_("Enter a valid email address.")]})
+
+    attempt("name", lambda v: clean_text(v, field="name", limit=100, required=True))
+    attempt("family_name", lambda v: clean_text(v, field="family_name", limit=60))
+    attempt("given_name", lambda v: clean_text(v, field="given_name", limit=60))
+    attempt("account_id", lambda v: _clean_account(actor, v))
+    attempt("title", lambda v: clean_text(v, field="title", limit=100))
+    attempt("mobile", phone("mobile"))
+    attempt("phone", phone("phone"))
+    attempt("email", email)
+    attempt("wechat", lambda v: clean_text(v, field="wechat", limit=60))
+    attempt("birthday", _clean_birthday)
+    for channel in ("email_consent", "sms_consent"):
+        attempt(
+            channel,
+            lambda v, channel=channel: clean_choice(
+                v, field=channel, choices=ConsentStatus.choices
+            ),
+        )
+        attempt(
+            f"{channel}_source",
+            lambda v, channel=channel: clean_text(v, field=f"{channel}_source", limit=120),
+        )
+    attempt(
+        "source",
+        lambda v: picklist_value(
+            actor, PicklistKey.SOURCE, v, field="source", current=current.source
+        ),
+    )
+    attempt("description", lambda v: clean_text(v, field="description", limit=10_000))
+    attempt("owner_id", lambda v: clean_owner(actor, v))
+    attempt("tags", clean_tag_names)
+    attempt(
+        "custom",
+        lambda v: clean_values(
+            workspace_id=actor.workspace_id,
+            object_type=OBJECT_TYPE,
+            values=v if v is not None else {},
+            existing=current.custom,
+            fields=lookups(actor).custom_fields(OBJECT_TYPE),
+            member_ids=lookups(actor).active_member_ids,
+        ),
+    )
+    if contact is None:
+        if "name" not in cleaned and "name" not in errors:
+            errors["name"] = [_("This field is required.")]
+        if "custom" not in data and "custom" not in errors:
+            try:
+                cleaned["custom"] = clean_values(
+                    workspace_id=actor.workspace_id,
+                    object_type=OBJECT_TYPE,
+                    values={},
+                    fields=lookups(actor).custom_fields(OBJECT_TYPE),
+                    member_ids=lookups(actor).active_member_ids,
+                )
+            except ValidationFailed as exc:
+                errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    # Family and given names follow the full name unless the client sent them (English names
+    # are often entered in two boxes; Chinese names in one).
+    if "name" in cleaned and "family_name" not in data and "given_name" not in data:
+        cleaned["family_name"], cleaned["given_name"] = split_person_name(cleaned["name"])
+    return cleaned
+
+
+def _stamp_consent(contact: Contact, cleaned: dict[str, Any], *, default_source: str) -> None:
+    """A consent change records when it happened and where it came from (PIPL: provable)."""
+    now = timezone.now()
+    for channel in ("email_consent", "sms_consent"):
+        if channel in cleaned and cleaned[channel] != getattr(contact, channel):
+            cleaned[f"{channel}_at"] = now
+            cleaned.setdefault(f"{channel}_source", default_source)
+
+
+def _check_writable(actor: Membership, keys: set[str]) -> None:
+    require_writable(actor, OBJECT_TYPE, {PERMISSION_FIELD.get(k, k) for k in keys})
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor: Membership,
+    data: dict[str, Any],
+    consent_source: str = "manual",
+    allow_duplicate: bool = False,
+) -> Contact:
+    """Create a contact owned by the actor, or by `owner_id` (None: the public pool), which
+    needs the assign permission. Refused with DuplicateFound when its mobile, phone or email
+    belongs to another contact (查重) unless `allow_duplicate`. Audited, on the contact's and
+    its account's timelines."""
+    require(actor, OBJECT_TYPE, "create")
+    unknown = set(data) - set(WRITABLE)
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    _check_writable(actor, {k for k, v in data.items() if v not in (None, "", [], {})})
+    cleaned = clean_fields(actor, data, None)
+    if "owner_id" in cleaned and cleaned["owner_id"] != actor.user_id:
+        require(actor, OBJECT_TYPE, "assign")
+    duplicates.check(
+        actor=actor, object_type=OBJECT_TYPE, cleaned=cleaned, allow_duplicate=allow_duplicate
+    )
+    contact = Contact(workspace_id=actor.workspace_id)
+    _stamp_consent(contact, cleaned, default_source=consent_source)
+    owner_id = cleaned.pop("owner_id", actor.user_id)
+    tags = tags_get_or_create(actor, cleaned.pop("tags", []))
+    for key, value in cleaned.items():
+        setattr(contact, key, value)
+    contact.owner_id = owner_id
+    contact.owned_since = timezone.now() if owner_id else None
+    contact.pool = default_pool(actor.workspace_id, OBJECT_TYPE)
+    contact.created_by_id = actor.user_id
+    refresh_search_columns(contact, person=True)
+    contact.save()
+    set_tags(contact, tags)
+    changes = audit.diff({}, audit.snapshot(contact, AUDITED))
+    if tags:
+        changes["tags"] = [None, sorted(t.name for t in tags)]
+    subjects = [(OBJECT_TYPE, contact.pk)]
+    if contact.account_id:
+        subjects.append(("accounts", contact.account_id))
+    write_change(
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        record=contact,
+        action="contact.create",
+        changes=changes,
+        kind="record.created",
+        subjects=subjects,
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    actor: Membership,
+    contact: Contact,
+    data: dict[str, Any],
+    version: int | None,
+    consent_source: str = "manual",
+    allow_duplicate: bool = False,
+) -> Contact:
+    """Change fields of a contact. Version-checked; an owner change needs the assign permission
+    and does not count as a follow-up; a consent change is stamped with time and source."""
+    require(actor, OBJECT_TYPE, "edit")
+    unknown = set(data) - set(WRITABLE)
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    _check_writable(actor, set(data))
+    cleaned = clean_fields(actor, data, contact)
+    identifying = {
+        key: value
+        for key, value in cleaned.items()
+        if key in ("mobile", "phone", "email") and value and value != getattr(contact, key)
+    }
+    if identifying:
+        duplicates.check(
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            cleaned=identifying,
+            exclude_id=contact.pk,
+            allow_duplicate=allow_duplicate,
+        )
+    _stamp_consent(contact, cleaned, default_source=consent_source)
+    before = audit.snapshot(contact, AUDITED)
+    before_tags = tag_names(contact)
+    new_tags = tags_get_or_create(actor, cleaned.pop("tags")) if "tags" in cleaned else None
+    if "owner_id" in cleaned and cleaned["owner_id"] != contact.owner_id:
+        require(actor, OBJECT_TYPE, "assign")
+        cleaned["owned_since"] = timezone.now() if cleaned["owner_id"] else None
+    fields = []
+    for key, value in cleaned.items():
+        if getattr(contact, key) != value:
+            setattr(contact, key, value)
+            fields.append(key.removesuffix("_id") if key in ("owner_id", "account_id") else key)
+    changes = audit.diff(before, audit.snapshot(contact, AUDITED))
+    if new_tags is not None:
+        after_tags = sorted(t.name for t in new_tags)
+        if after_tags != before_tags:
+            changes["tags"] = [before_tags, after_tags]
+    if not changes:
+        check_version(contact, version=version)
+        return contact
+    fields += refresh_search_columns(contact, person=True)
+    save_versioned(contact, version=version, fields=sorted(set(fields)) or ["name"])
+    if new_tags is not None:
+        set_tags(contact, new_tags)
+    write_change(
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        record=contact,
+        action="contact.update",
+        changes=changes,
+        kind="record.updated",
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: Membership, contact: Contact) -> None:
+    """Soft delete into the recycle bin (30 days)."""
+    require(actor, OBJECT_TYPE, "delete")
+    if contact.deleted_at is None:
+        soft_delete(actor=actor, object_type=OBJECT_TYPE, record=contact)
+
+
+@transaction.atomic
+def contact_restore(*, actor: Membership, contact: Contact) -> Contact:
+    require(actor, OBJECT_TYPE, "delete")
+    if contact.deleted_at is None:
+        return contact
+    if contact.merged_into_id is not None:
+        raise PermissionDenied(_("This contact was merged; undo the merge instead."))
+    restore(actor=actor, object_type=OBJECT_TYPE, record=contact)
+    return contact
+
+
+def contact_purge(contact: Contact) -> None:
+    """Delete for good once the recycle bin's 30 days are over."""
+    from guanxi.core.models import TimelineEntry
+    from guanxi.core.registry import purge_hooks
+
+    with transaction.atomic():
+        audit.record(
+            action="contact.purge",
+            workspace=contact.workspace_id,
+            actor=None,
+            actor_label="system",
+            object_type=OBJECT_TYPE,
+            object_id=contact.pk,
+            object_label=str(contact),
+        )
+        for hook in purge_hooks(OBJECT_TYPE):
+            hook(contact.workspace_id, contact.pk)
+        TimelineEntry.objects.filter(
+            workspace_id=contact.workspace_id, subject_type=OBJECT_TYPE, subject_id=contact.pk
+        ).delete()
+        contact.delete()
