@@ -6,6 +6,7 @@ import pytest
 
 from guanxi.core.models import AuditEvent, TimelineEntry
 from guanxi.customers.models import Account, AccountTag, Tag
+from guanxi.customers.services.accounts import account_create
 from tests.conftest import api_for
 from tests.factories import make_member
 from tests.helpers import assert_list_queries
@@ -298,3 +299,21 @@ def test_tags_are_unique_per_workspace_ignoring_case(admin_api, other_workspace)
     assert admin_api.post("/tags", {"name": "Vip"}).status_code == 422
     assert Tag.objects.filter(name__iexact="vip").count() == 2  # ours and theirs
     assert AccountTag.objects.count() == 2
+
+
+def test_counts_are_capped_and_estimated_on_postgresql(admin):
+    from django.db import connection
+
+    from guanxi.customers.selectors import account_queryset, capped_count, estimated_count
+
+    for index in range(3):
+        account_create(actor=admin, data={"name": f"Counted {index}号"})
+    queryset = account_queryset(actor=admin)
+
+    assert capped_count(queryset, cap=2) == (2, False)
+    assert capped_count(queryset, cap=5) == (3, True)
+    estimate = estimated_count(queryset)
+    if connection.vendor == "postgresql":
+        assert isinstance(estimate, int) and estimate >= 1
+    else:
+        assert estimate is None

@@ -194,7 +194,7 @@ class RecordForm(StyledForm):
         self.add_core_fields(members)
         if can(actor, self.object_type, "assign"):
             self.fields["owner"] = forms.ChoiceField(
-                label=_("Owner"),
+                label=pgettext_lazy("record owner", "Owner"),
                 required=False,
                 choices=[
                     ("", str(_("No owner (public pool)"))),

@@ -23,7 +23,7 @@ from guanxi.core.querysets import TenantQuerySet
 class LifecycleStage(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")  # 潜在客户
     INTERESTED = "interested", _("Interested")  # 意向客户
-    CUSTOMER = "customer", _("Customer")  # 成交客户
+    CUSTOMER = "customer", pgettext_lazy("lifecycle stage", "Customer")  # 成交客户
     CHURNED = "churned", _("Churned")  # 流失客户
 
 

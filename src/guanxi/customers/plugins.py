@@ -41,7 +41,7 @@ ACCOUNT_FIELDS = (
     FieldSpec("level", _("Customer level")),
     FieldSpec("stage", _("Lifecycle stage")),
     FieldSpec("source", _("Source")),
-    FieldSpec("owner", _("Owner")),
+    FieldSpec("owner", pgettext_lazy("record owner", "Owner")),
     FieldSpec("tags", _("Tags")),
     FieldSpec("description", _("Notes")),
     FieldSpec("custom", _("Custom fields")),
@@ -59,7 +59,7 @@ CONTACT_FIELDS = (
     FieldSpec("email_consent", _("Email marketing consent")),
     FieldSpec("sms_consent", _("SMS marketing consent")),
     FieldSpec("source", _("Source")),
-    FieldSpec("owner", _("Owner")),
+    FieldSpec("owner", pgettext_lazy("record owner", "Owner")),
     FieldSpec("tags", _("Tags")),
     FieldSpec("description", _("Notes")),
     FieldSpec("custom", _("Custom fields")),
@@ -172,9 +172,16 @@ def register_customers() -> None:
     )
 
     changes = _("Changes")
-    register_timeline_kind(TimelineKind("record.created", _("Created"), "changes", "plus"), changes)
-    register_timeline_kind(TimelineKind("record.updated", _("Edited"), "changes", "pencil"))
-    register_timeline_kind(TimelineKind("record.restored", _("Restored"), "changes", "restore"))
+    register_timeline_kind(
+        TimelineKind("record.created", pgettext_lazy("timeline", "Created"), "changes", "plus"),
+        changes,
+    )
+    register_timeline_kind(
+        TimelineKind("record.updated", pgettext_lazy("timeline", "Edited"), "changes", "pencil")
+    )
+    register_timeline_kind(
+        TimelineKind("record.restored", pgettext_lazy("timeline", "Restored"), "changes", "restore")
+    )
     register_timeline_kind(
         TimelineKind("record.merged", _("Merged duplicates"), "changes", "arrows-join")
     )

@@ -67,12 +67,19 @@ def pool_list(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     try:
         queryset = selectors.pool_record_queryset(actor=actor, pool=pool, q=q)
         masked = selectors.pool_masks_details(actor=actor, pool=pool)
+        levels = selectors.picklist_labels(workspace_id=actor.workspace_id).get(
+            PicklistKey.ACCOUNT_LEVEL, {}
+        )
         page = keyset_page(
             queryset,
             order=["-id"],
             cursor=request.GET.get("cursor") or None,
             limit=PAGE_SIZE,
-            serialize=lambda r: {**selectors.pool_record_out(r, masked=masked), "record": r},
+            serialize=lambda r: {
+                **selectors.pool_record_out(r, masked=masked),
+                "record": r,
+                "level_label": levels.get(getattr(r, "level", ""), getattr(r, "level", "")),
+            },
         )
     except GuanxiError as error:
         raise Http404 from error

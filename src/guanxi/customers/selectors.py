@@ -132,6 +132,22 @@ def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bo
     return (min(found, cap), found <= cap)
 
 
+def estimated_count(queryset: QuerySet[Any]) -> int | None:
+    """PostgreSQL's planner estimate of the rows a filtered list has (no rows are read), for
+    counts past the cap; None on SQLite, which has no such estimate."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    import json
+
+    try:
+        plan = json.loads(queryset.order_by().explain(format="json"))
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def account_contacts(*, actor: Membership, account: Account, limit: int = 50) -> list[Contact]:
     """The account's contacts the member may see."""
     return list(

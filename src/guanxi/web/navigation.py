@@ -1,13 +1,15 @@
 """The sidebar sections. Modules add their pages with registry.register_nav_item."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.registry import NavItem, register_nav_item
 
 # Section key -> (label, icon). The order is the sidebar's order.
 SECTIONS = {
     "home": (_("Home"), "home"),
-    "customers": (_("Customers"), "users"),
+    # "Customers" alone is 客户, which is also the accounts page in it: the section is 客户管理.
+    "customers": (pgettext_lazy("navigation section", "Customers"), "users"),
     "sales": (_("Sales"), "chart-arrows"),
     "marketing": (_("Marketing"), "speakerphone"),
     "service": (_("Service"), "lifebuoy"),

@@ -314,37 +314,37 @@ def tag_delete(*, actor: Membership, tag: Tag) -> None:
 
 
 def default_picklists() -> dict[str, list[tuple[str, Any]]]:
-    from django.utils.translation import gettext_lazy as lazy
+    from django.utils.translation import gettext_lazy
 
     return {
         PicklistKey.ACCOUNT_LEVEL: [
-            ("A", lazy("A (key account)")),
-            ("B", lazy("B (regular)")),
-            ("C", lazy("C (small)")),
+            ("A", gettext_lazy("A (key account)")),
+            ("B", gettext_lazy("B (regular)")),
+            ("C", gettext_lazy("C (small)")),
         ],
         PicklistKey.SOURCE: [
-            ("website", lazy("Website")),
-            ("referral", lazy("Referral")),
-            ("event", lazy("Trade show or event")),
-            ("cold_call", lazy("Cold call")),
-            ("advertising", lazy("Advertising")),
-            ("partner", lazy("Partner")),
-            ("social", lazy("Social media")),
-            ("other", lazy("Other")),
+            ("website", gettext_lazy("Website")),
+            ("referral", gettext_lazy("Referral")),
+            ("event", gettext_lazy("Trade show or event")),
+            ("cold_call", gettext_lazy("Cold call")),
+            ("advertising", gettext_lazy("Advertising")),
+            ("partner", gettext_lazy("Partner")),
+            ("social", gettext_lazy("Social media")),
+            ("other", gettext_lazy("Other")),
         ],
         PicklistKey.INDUSTRY: [
-            ("manufacturing", lazy("Manufacturing")),
-            ("it", lazy("IT and software")),
-            ("finance", lazy("Finance and insurance")),
-            ("retail", lazy("Retail and e-commerce")),
-            ("education", lazy("Education")),
-            ("healthcare", lazy("Healthcare")),
-            ("real_estate", lazy("Real estate and construction")),
-            ("logistics", lazy("Logistics")),
-            ("energy", lazy("Energy")),
-            ("government", lazy("Government and public sector")),
-            ("services", lazy("Professional services")),
-            ("other", lazy("Other")),
+            ("manufacturing", gettext_lazy("Manufacturing")),
+            ("it", gettext_lazy("IT and software")),
+            ("finance", gettext_lazy("Finance and insurance")),
+            ("retail", gettext_lazy("Retail and e-commerce")),
+            ("education", gettext_lazy("Education")),
+            ("healthcare", gettext_lazy("Healthcare")),
+            ("real_estate", gettext_lazy("Real estate and construction")),
+            ("logistics", gettext_lazy("Logistics")),
+            ("energy", gettext_lazy("Energy")),
+            ("government", gettext_lazy("Government and public sector")),
+            ("services", gettext_lazy("Professional services")),
+            ("other", gettext_lazy("Other")),
         ],
     }
 

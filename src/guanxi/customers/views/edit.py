@@ -85,7 +85,7 @@ def record_form(
                     None,
                     _(
                         "This looks like a customer you already have. Open it instead, or tick "
-                        "“Save anyway” if it is a different one."
+                        "“This is a different customer: save anyway”."
                     ),
                 )
                 status = error.status

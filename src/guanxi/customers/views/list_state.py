@@ -11,8 +11,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from guanxi.core.errors import GuanxiError
 from guanxi.core.models import Membership
@@ -48,7 +51,7 @@ class Column:
 
 ACCOUNT_COLUMNS = (
     Column("name", gettext_lazy("Name"), "name", "name", kind="name"),
-    Column("owner", gettext_lazy("Owner"), "owner", kind="owner", edit="owner_id"),
+    Column("owner", pgettext_lazy("record owner", "Owner"), "owner", kind="owner", edit="owner_id"),
     Column("level", gettext_lazy("Customer level"), "level", "level", edit="level"),
     Column("stage", gettext_lazy("Lifecycle stage"), "stage", "stage", edit="stage"),
     Column("industry", gettext_lazy("Industry"), "industry", "industry", edit="industry"),
@@ -79,7 +82,7 @@ CONTACT_COLUMNS = (
     Column("phone", gettext_lazy("Phone"), "phone"),
     Column("email", gettext_lazy("Email"), "email"),
     Column("wechat", gettext_lazy("WeChat ID"), "wechat"),
-    Column("owner", gettext_lazy("Owner"), "owner", kind="owner", edit="owner_id"),
+    Column("owner", pgettext_lazy("record owner", "Owner"), "owner", kind="owner", edit="owner_id"),
     Column("source", gettext_lazy("Source"), "source", edit="source"),
     Column("tags", gettext_lazy("Tags"), "tags", kind="tags"),
     Column("birthday", gettext_lazy("Birthday"), "birthday", "birthday", kind="date"),
@@ -191,7 +194,7 @@ def filter_form(
     add(
         "owner_id",
         forms.ChoiceField(
-            label=_("Owner"),
+            label=pgettext("record owner", "Owner"),
             required=False,
             choices=[
                 ("", _("Anyone")),
@@ -463,18 +466,122 @@ def rows_of(
     columns: list[Column],
     presenter: Presenter,
     editable: set[str],
+    rtype: RecordType | None = None,
 ) -> list[dict[str, Any]]:
-    return [
-        {
-            "record": record,
-            "cells": [cell_of(record, column, presenter, editable) for column in columns],
-        }
-        for record in records
-    ]
+    rows = []
+    for record in records:
+        cells = [cell_of(record, column, presenter, editable) for column in columns]
+        if rtype is not None:
+            for cell in cells:
+                cell["html"] = cell_html(record, cell, rtype)
+        rows.append({"record": record, "cells": cells})
+    return rows
 
 
-def count_label(rtype: RecordType, count: int, exact: bool) -> str:
+EMPTY = mark_safe('<span class="text-secondary">—</span>')  # noqa: S308
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def cell_html(record: Any, cell: dict[str, Any], rtype: RecordType) -> SafeString:
+    """A list cell as HTML, the same markup as customers/_cell.html's display branch.
+
+    Built in Python because a page of 50 rows × 10 columns through a template include per cell
+    spent most of its time in the template engine (a third of a second per page on PostgreSQL
+    with a million contacts)."""
+    kind = cell["kind"]
+    if kind == "name":
+        inner = format_html(
+            '<a href="{}" class="fw-medium">{}</a>',
+            reverse(rtype.detail_url, args=[record.pk]),
+            record.name,
+        )
+    elif kind == "tags":
+        tags = cell.get("tags") or []
+        inner = (
+            format_html_join(
+                " ",
+                '<span class="badge {}" data-testid="tag">{}</span>',
+                (
+                    (
+                        "bg-secondary-lt" if tag.color == "gray" else f"bg-{tag.color}-lt",
+                        tag.name,
+                    )
+                    for tag in tags
+                ),
+            )
+            if tags
+            else EMPTY
+        )
+    elif kind == "account":
+        account = cell.get("account")
+        if account is None:
+            inner = EMPTY
+        elif account.deleted_at:
+            inner = format_html("{}", account.name)
+        else:
+            inner = format_html(
+                '<a href="{}">{}</a>', reverse("customers:account", args=[account.pk]), account.name
+            )
+    elif kind in ("datetime", "date"):
+        value = cell.get("value")
+        if not value:
+            inner = EMPTY
+        elif kind == "datetime":
+            local = timezone.localtime(value)
+            inner = format_html(
+                '<time datetime="{}" title="{}">{}</time>',
+                local.isoformat(),
+                local.strftime("%Y-%m-%d %H:%M"),
+                local.strftime("%Y-%m-%d"),
+            )
+        else:
+            inner = format_html("{}", value.strftime("%Y-%m-%d"))
+    elif kind == "link":
+        text = cell.get("text") or ""
+        inner = (
+            format_html(
+                '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+                text,
+                _truncate(text, 40),
+            )
+            if text
+            else EMPTY
+        )
+    else:
+        text = str(cell.get("text") or "")
+        inner = (
+            format_html('<span data-testid="cell-value">{}</span>', _truncate(text, 60))
+            if text
+            else EMPTY
+        )
+    edit = ""
+    if cell.get("editable"):
+        edit = format_html(
+            '<button type="button" class="btn btn-sm btn-ghost-secondary btn-icon gx-cell-edit" '
+            'hx-get="{}" hx-target="closest td" hx-swap="innerHTML" aria-label="{}" '
+            'data-testid="cell-edit"><i class="ti ti-pencil" aria-hidden="true"></i></button>',
+            reverse(f"customers:{rtype.key[:-1]}-cell", args=[record.pk, cell["column"].key]),
+            _("Change %(field)s") % {"field": cell["column"].label},
+        )
+    return format_html(
+        '<div class="gx-cell{}">{} {}</div>',
+        " gx-cell-editable" if cell.get("editable") else "",
+        inner,
+        edit,
+    )
+
+
+def count_label(rtype: RecordType, count: int, exact: bool, *, estimated: bool = False) -> str:
+    """ "12 accounts"; past the cap "10,000+ accounts", or on PostgreSQL the planner's estimate,
+    "about 1,234,567 accounts" — a big table is never counted row by row."""
     number = f"{count:,}"
+    if estimated:
+        if rtype.key == "accounts":
+            return _("about %(count)s accounts") % {"count": number}
+        return _("about %(count)s contacts") % {"count": number}
     if not exact:
         if rtype.key == "accounts":
             return _("%(count)s+ accounts") % {"count": number}

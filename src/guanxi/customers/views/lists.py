@@ -60,7 +60,12 @@ def record_list(request: HttpRequest, actor: Membership, rtype: RecordType) -> H
             queryset, _order = selectors.filtered_queryset(
                 actor=actor, object_type=rtype.key, query=state.query
             )
-            count_text = count_label(rtype, *selectors.capped_count(queryset))
+            count, exact = selectors.capped_count(queryset)
+            estimate = None if exact else selectors.estimated_count(queryset)
+            if estimate is not None and estimate > count:
+                count_text = count_label(rtype, estimate, exact=False, estimated=True)
+            else:
+                count_text = count_label(rtype, count, exact)
     except ValidationFailed as error:
         if set(error.fields) == {"cursor"} or not error.fields:
             page = list_fn(actor=actor, query=state.query, cursor=None, limit=PAGE_SIZE)
@@ -75,7 +80,7 @@ def record_list(request: HttpRequest, actor: Membership, rtype: RecordType) -> H
         "columns": state.columns,
         "available_columns": state.available,
         "chosen_keys": [c.key for c in state.columns],
-        "rows": rows_of(page["items"], state.columns, presenter, editable),
+        "rows": rows_of(page["items"], state.columns, presenter, editable, rtype),
         "next_cursor": page["next_cursor"],
         "colspan": len(state.columns) + 1,
         "count_text": count_text,

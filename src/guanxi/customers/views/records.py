@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core import registry, timeline
@@ -58,8 +58,8 @@ CONTACT_FACTS = (
     ("description", "long"),
 )
 HISTORY_VERBS = {
-    "create": gettext_lazy("Created"),
-    "update": gettext_lazy("Edited"),
+    "create": pgettext_lazy("timeline", "Created"),
+    "update": pgettext_lazy("timeline", "Edited"),
     "delete": gettext_lazy("Moved to the recycle bin"),
     "restore": gettext_lazy("Restored from the recycle bin"),
     "merge": gettext_lazy("Merged"),
