@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("", include("guanxi.customers.urls")),
     path("", include("guanxi.customers.pool_views")),
+    path("", include("guanxi.customers.merge_views")),
     path("", include("guanxi.activities.urls")),
     path("", include("guanxi.web.urls")),
 ]

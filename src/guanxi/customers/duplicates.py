@@ -183,12 +183,18 @@ class DuplicateGroup:
 
 
 def duplicate_groups(
-    *, workspace_id: int, object_type: str, limit: int = 100
+    *,
+    workspace_id: int,
+    object_type: str,
+    limit: int = 100,
+    base: QuerySet[Any] | None = None,
 ) -> list[DuplicateGroup]:
     """Likely duplicate groups: live records sharing a normalized key, biggest groups first.
-    One GROUP BY per key over its index, then one query for the records of the shown groups."""
+    One GROUP BY per key over its index, then one query for the records of the shown groups.
+    `base` narrows the rows looked at (a member's report covers what they may see)."""
     model: Any = Account if object_type == "accounts" else Contact
-    base = model.objects.filter(workspace_id=workspace_id, deleted_at__isnull=True)
+    if base is None:
+        base = model.objects.filter(workspace_id=workspace_id, deleted_at__isnull=True)
     groups: list[DuplicateGroup] = []
     for key in REPORT_KEYS[object_type]:
         rows = (

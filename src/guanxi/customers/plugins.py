@@ -324,9 +324,20 @@ def register_search() -> None:
 def register_pool_pages() -> None:
     from guanxi.core.registry import RecordPanel, register_record_panel
 
+    from .merge_views import merge_panel
     from .pool_views import ownership_panel
 
     for object_type in ("accounts", "contacts"):
+        register_record_panel(
+            RecordPanel(
+                object_type=object_type,
+                key="merge",
+                template="merge/merge_panel.html",
+                context=merge_panel(object_type),
+                column="side",
+                order=1,
+            )
+        )
         register_record_panel(
             RecordPanel(
                 object_type=object_type,
@@ -345,6 +356,16 @@ def register_pool_pages() -> None:
             icon="lifebuoy",
             permission="pools.view",
             order=120,
+        )
+    )
+    register_nav_item(
+        NavItem(
+            "customers",
+            _("Duplicates"),
+            "merge:duplicates-accounts",
+            icon="copy",
+            permission="accounts.edit",
+            order=180,
         )
     )
     register_nav_item(
