@@ -180,10 +180,10 @@ def merge(request: HttpRequest, object_type: str) -> HttpResponse:
         except ValueError:
             master_id = records[0].pk
         sources: dict[str, int] = {}
-        for key, value in request.POST.items():
+        for key in request.POST:
             if key.startswith("field:"):
                 try:
-                    sources[key.removeprefix("field:")] = int(value)
+                    sources[key.removeprefix("field:")] = int(request.POST.get(key, ""))
                 except ValueError:
                     continue
         try:
