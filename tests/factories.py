@@ -131,7 +131,7 @@ def _module_sweeps() -> None:
     (a dict SWEEPS like the one above); they are merged here."""
     import importlib
 
-    for module in ("customers", "activities"):
+    for module in ("customers", "activities", "dataio"):
         try:
             found = importlib.import_module(f"tests.{module}.sweeps")
         except ModuleNotFoundError as exc:

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.customers",
     "guanxi.activities",
+    "guanxi.dataio",
     "guanxi.web",
 ]
 
@@ -206,6 +207,16 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 2 * 1024 * 1024)
 API_PAGE_MAX = 200
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_MAX_BODY_BYTES, 2_621_440)
+
+# --- Imports and exports (dataio) ---------------------------------------------------------------
+# Largest import file (UI and API); uploads above 2.5 MB are streamed to a temporary file.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Rows per batch: one transaction, the checkpoint a resumed import restarts from.
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 1000)
+# A running import without a heartbeat this long has lost its worker and is resumed.
+IMPORT_STALL_SECONDS = env_int("IMPORT_STALL_SECONDS", 300)
+# Uploaded files are deleted this many days after their import finished (results stay).
+IMPORT_FILE_DAYS = env_int("IMPORT_FILE_DAYS", 7)
 
 # --- Internationalization ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"

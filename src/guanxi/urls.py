@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("guanxi.customers.pool_views")),
     path("", include("guanxi.customers.merge_views")),
     path("", include("guanxi.activities.urls")),
+    path("", include("guanxi.dataio.urls")),
     path("", include("guanxi.web.urls")),
 ]

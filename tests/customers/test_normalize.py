@@ -514,3 +514,30 @@ def test_person_pinyin_keys_of_a_latin_name_are_lowercased_words() -> None:
 
 def test_pinyin_keys_of_empty_text_are_empty() -> None:
     assert pinyin_keys("") == ("", "")
+
+
+def test_the_cn_mobile_fast_path_agrees_with_phonenumbers_for_every_prefix():
+    """normalize_phone and phone_search_digits skip phonenumbers for CN mobiles, trusting that
+    the metadata decides within five digits; this fails if a phonenumbers update changes that."""
+    import random
+
+    import phonenumbers
+
+    from guanxi.customers import normalize
+
+    rng = random.Random(2026)
+    for prefix in range(13000, 20000):
+        for _ in range(2):
+            nsn = f"{prefix}{rng.randint(0, 999_999):06d}"
+            number = phonenumbers.parse(nsn, "CN")
+            if phonenumbers.is_valid_number(number):
+                e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                national = phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.NATIONAL
+                )
+                digits = "".join(c for c in national if c.isdigit())
+                assert normalize.normalize_phone(nsn) == e164
+                assert normalize.phone_search_digits(e164) == f"{e164[1:]} {digits}"
+            else:
+                with pytest.raises(ValueError):
+                    normalize.normalize_phone(nsn)

@@ -10,12 +10,19 @@ from django.http import StreamingHttpResponse
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet skips before deciding a cell is a formula (" =1+1", "\x00=cmd|…").
+LEADING_IGNORED = "".join(chr(c) for c in range(33)) + "\x7f\u00a0\u3000\ufeff"
 
 
 def neutralize(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading ' where it could."""
+    """A cell a spreadsheet will not run as a formula: a leading ' where it could, also when
+    the formula follows spaces or control characters."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    if text.startswith(FORMULA_PREFIXES) or text.lstrip(LEADING_IGNORED).startswith(
+        FORMULA_PREFIXES
+    ):
+        return "'" + text
+    return text
 
 
 class _Echo:

@@ -106,12 +106,16 @@ class ApiBodySizeMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            if length > settings.API_MAX_BODY_BYTES:
+            limit = settings.API_MAX_BODY_BYTES
+            if request.method == "POST" and request.path.rstrip("/") == "/api/v1/imports":
+                # File uploads of imports are streamed to disk, not held in memory.
+                limit = settings.IMPORT_MAX_UPLOAD_BYTES
+            if length > limit:
                 return JsonResponse(
                     {
                         "error": {
                             "code": "payload_too_large",
-                            "message": f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes.",
+                            "message": f"The request body is larger than {limit} bytes.",
                             "fields": {},
                         }
                     },

@@ -93,6 +93,25 @@ _E164_RE = re.compile(r"\+[1-9][0-9]{1,14}")
 _MIN_PHONE_QUERY_DIGITS = 3
 
 
+# Chinese mobile numbers (most of what imports carry) are checked without a full phonenumbers
+# parse: the metadata decides a CN mobile number's validity and national format within its
+# first five digits (tests/customers/test_normalize.py checks every five-digit prefix against
+# phonenumbers, so a metadata update that changes this fails loudly).
+_PHONE_FAST_SEPARATORS_RE = re.compile(r"[\s\-().]+")
+_CN_MOBILE_RE = re.compile(r"(?:\+86|0086)?(1[3-9]\d{9})")
+
+
+@lru_cache(maxsize=8192)
+def _cn_mobile_prefix(prefix5: str) -> tuple[bool, str]:
+    """(valid, trunk prefix of the national form) for CN mobile numbers starting `prefix5`."""
+    number = phonenumbers.parse(f"+86{prefix5}000000", None)
+    if not phonenumbers.is_valid_number(number):
+        return False, ""
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    digits = "".join(char for char in national if char.isdigit())
+    return True, digits[: len(digits) - 11]
+
+
 def normalize_phone(raw: str, default_region: str = "CN") -> str:
     """Return the number in `raw` as E.164 ("+8613812345678"), or raise ValueError.
 
@@ -105,6 +124,14 @@ def normalize_phone(raw: str, default_region: str = "CN") -> str:
     text = to_halfwidth(raw).strip()
     if not text:
         raise ValueError("Phone number is empty.")
+    compact = _PHONE_FAST_SEPARATORS_RE.sub("", text)
+    mobile = _CN_MOBILE_RE.fullmatch(compact)
+    if (
+        mobile
+        and (default_region == "CN" or compact[:1] in "+0")
+        and _cn_mobile_prefix(mobile.group(1)[:5])[0]
+    ):
+        return "+86" + mobile.group(1)
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as error:
@@ -128,6 +155,10 @@ def phone_search_digits(e164: str) -> str:
     """
     if not _E164_RE.fullmatch(e164):
         raise ValueError(f"Not an E.164 phone number: {e164!r}.")
+    if len(e164) == 14 and e164.startswith("+861"):
+        valid, trunk = _cn_mobile_prefix(e164[3:8])
+        if valid:
+            return f"{e164[1:]} {trunk}{e164[3:]}"
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException as error:

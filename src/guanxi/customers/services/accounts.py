@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import transaction
@@ -111,13 +112,19 @@ def _clean_country(value: Any) -> str:
     return text
 
 
+@functools.cache
+def _blank() -> Account:
+    return Account()
+
+
 def clean_fields(
     actor: Membership, data: dict[str, Any], account: Account | None
 ) -> dict[str, Any]:
     """Model attribute → cleaned value for every key in `data`. Collects every field's error
     before raising, so a form or an API client sees all problems at once."""
     workspace = lookups(actor).workspace
-    current = account or Account()
+    # A new account's "current" values are the defaults, read from one blank instance.
+    current = account if account is not None else _blank()
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
 

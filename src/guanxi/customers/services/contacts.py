@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -89,6 +90,11 @@ PERMISSION_FIELD = {
 }
 
 
+@functools.cache
+def _blank() -> Contact:
+    return Contact()
+
+
 def _clean_account(actor: Membership, value: Any) -> int | None:
     if value in (None, ""):
         return None
@@ -123,7 +129,9 @@ def clean_fields(
 ) -> dict[str, Any]:
     """Model attribute → cleaned value for each key in `data`; every field's error at once."""
     workspace = lookups(actor).workspace
-    current = contact or Contact()
+    # A new contact's "current" values are the defaults: read from one blank instance, not a
+    # model instance built per call (imports clean a million rows through here).
+    current = contact if contact is not None else _blank()
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
 

@@ -111,6 +111,8 @@ def record_list(request: HttpRequest, actor: Membership, rtype: RecordType) -> H
         "bulk_form": BulkForm(actor=actor, object_type=rtype.key),
         "bulk_limit": ui_support.BULK_LIMIT,
         "can_create": can(actor, rtype.key, "create"),
+        "can_import": can(actor, rtype.key, "import") and can(actor, rtype.key, "create"),
+        "can_export": can(actor, rtype.key, "export"),
         "can_tag": can(actor, "tags", "view"),
         "tag_names": [t.name for t in presenter.tags or []],
         "save_view_form": SavedViewForm(
