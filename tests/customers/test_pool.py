@@ -358,3 +358,14 @@ def test_two_reps_claiming_at_once_one_wins(concurrent_db):
     assert not errors, errors
     assert sorted(results) == [200, 409]
     assert PoolEvent.objects.filter(action="claim").count() == 1
+
+
+def test_assigning_another_workspaces_record_is_404_even_with_a_bad_owner(
+    workspace, other_workspace
+):
+    theirs = account_create(actor=make_member(other_workspace, "admin"), data={"name": "Theirs"})
+    api = api_for(make_member(workspace, "admin"))
+
+    response = api.post(f"/accounts/{theirs.pk}/assign", {"owner_id": 999999})
+
+    assert response.status_code == 404

@@ -343,6 +343,8 @@ def record_assign(
     """分配: a manager gives a record (from the pool or from another rep) to a member, within that
     member's holding limit."""
     require(actor, object_type, "assign")
+    # The record first: another workspace's record is a 404 whatever the body says.
+    record = _locked(object_type, actor, record_id)
     target = Membership.objects.filter(
         workspace_id=actor.workspace_id, user_id=owner_id, is_active=True
     ).first()
@@ -350,7 +352,6 @@ def record_assign(
         raise ValidationFailed(
             fields={"owner_id": [_("Choose an active member of this workspace.")]}
         )
-    record = _locked(object_type, actor, record_id)
     if record.owner_id == owner_id:
         return record
     _check_holding_limit(actor, object_type, owner_id, 1)
