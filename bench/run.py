@@ -139,8 +139,6 @@ def p3_list(workspace: Workspace, rep: Membership, runs: int) -> dict[str, Any]:
     ok(client.get(base))  # the token's first use is recorded once a minute
     first = timed(lambda: ok(client.get(base)), runs)
     last = timed(lambda: ok(client.get(deep)), runs)
-    with CaptureQueriesContext(connection) as queries:
-        ok(client.get(deep))
     html = Client()
     html.force_login(rep.user)
     page_html = timed(lambda: ok(html.get("/contacts/?owner_id=me&sort=-updated_at")), runs)
@@ -152,7 +150,7 @@ def p3_list(workspace: Workspace, rep: Membership, runs: int) -> dict[str, Any]:
         f"page_{deep_page}": last,
         "deep_page": deep_page,
         "deep_over_first_p95": round(last["p95_ms"] / first["p95_ms"], 2),
-        "queries_per_request": len(queries.captured_queries),
+        # Query counts of the API lists are asserted in the test suite (flat, at most 12).
         "html_list_page_1": page_html,
     }
 
@@ -215,6 +213,7 @@ def p5_account_page(workspace: Workspace, owner: Membership, runs: int) -> dict[
     counts = {}
     ok(client.get(f"/accounts/{light.pk}/"))  # the first page of a session records the session
     for label, account in (("heavy", heavy), ("light", light)):
+        reset_queries()
         with CaptureQueriesContext(connection) as queries:
             ok(client.get(f"/accounts/{account.pk}/"))
         counts[label] = {
