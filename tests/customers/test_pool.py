@@ -369,3 +369,16 @@ def test_assigning_another_workspaces_record_is_404_even_with_a_bad_owner(
     response = api.post(f"/accounts/{theirs.pk}/assign", {"owner_id": 999999})
 
     assert response.status_code == 404
+
+
+def test_a_manager_cannot_reassign_a_record_outside_their_data_scope(workspace, rep):
+    team_manager = make_member(workspace, "sales_manager", team=TeamFactory(workspace=workspace))
+    theirs = account_create(actor=rep, data={"name": "Outside the team"})
+
+    response = api_for(team_manager).post(
+        f"/accounts/{theirs.pk}/assign", {"owner_id": team_manager.user_id}
+    )
+
+    assert response.status_code == 404
+    assert Account.objects.get(pk=theirs.pk).owner_id == rep.user_id
+    assert not PoolEvent.objects.exists()

@@ -939,11 +939,8 @@ def _pool_routes(object_type: str, out_schema: Any) -> None:
     )
     def return_(request: HttpRequest, id: int, payload: ReturnIn) -> Any:
         """退回: put a record back in its pool, with a reason."""
-        actor = _member(request)
-        getter = selectors.account_get if object_type == "accounts" else selectors.contact_get
-        getter(actor=actor, id=id)
         pool_services.record_return(
-            actor=actor, object_type=object_type, record_id=id, reason=payload.reason
+            actor=_member(request), object_type=object_type, record_id=id, reason=payload.reason
         )
         return Status(204, None)
 

@@ -163,8 +163,6 @@ def return_to_pool(request: HttpRequest, object_type: str, pk: int) -> HttpRespo
         messages.error(request, _("Say why the customer goes back."))
         return redirect(_record_url(object_type, pk))
     try:
-        getter = selectors.account_get if object_type == "accounts" else selectors.contact_get
-        getter(actor=actor, id=pk)
         pool_services.record_return(
             actor=actor, object_type=object_type, record_id=pk, reason=form.cleaned_data["reason"]
         )

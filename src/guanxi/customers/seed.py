@@ -202,10 +202,6 @@ def _contact_rows(
         )
 
 
-def _columns(model: Any) -> list[str]:
-    return columns_of(model)
-
-
 def seed_customers(context: SeedContext) -> None:
     accounts = context.counts.get("accounts", 0)
     contacts = context.counts.get("contacts", 0)
@@ -224,7 +220,7 @@ def seed_customers(context: SeedContext) -> None:
         first = next_id(Account._meta.db_table)
         written = bulk_insert(
             Account._meta.db_table,
-            _columns(Account),
+            columns_of(Account),
             _account_rows(context, first, accounts, pools, account_pool.pk),
         )
         reset_sequence(Account._meta.db_table)
@@ -238,7 +234,7 @@ def seed_customers(context: SeedContext) -> None:
         first = next_id(Contact._meta.db_table)
         written = bulk_insert(
             Contact._meta.db_table,
-            _columns(Contact),
+            columns_of(Contact),
             _contact_rows(context, first, contacts, pools, contact_pool.pk, account_range),
         )
         reset_sequence(Contact._meta.db_table)

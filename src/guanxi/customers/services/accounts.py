@@ -34,6 +34,7 @@ from .records import (
     clean_text,
     lookups,
     picklist_value,
+    purge,
     restore,
     set_tags,
     soft_delete,
@@ -425,22 +426,4 @@ def account_restore(*, actor: Membership, account: Account) -> Account:
 def account_purge(account: Account) -> None:
     """Delete for good (the recycle bin's 30 days are over). Contacts keep their data and lose
     the link; the timeline entries about the account go with it."""
-    from guanxi.core.models import TimelineEntry
-    from guanxi.core.registry import purge_hooks
-
-    with transaction.atomic():
-        audit.record(
-            action="account.purge",
-            workspace=account.workspace_id,
-            actor=None,
-            actor_label="system",
-            object_type=OBJECT_TYPE,
-            object_id=account.pk,
-            object_label=str(account),
-        )
-        for hook in purge_hooks(OBJECT_TYPE):
-            hook(account.workspace_id, account.pk)
-        TimelineEntry.objects.filter(
-            workspace_id=account.workspace_id, subject_type=OBJECT_TYPE, subject_id=account.pk
-        ).delete()
-        account.delete()
+    purge(object_type=OBJECT_TYPE, record=account)

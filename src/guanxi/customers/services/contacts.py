@@ -30,6 +30,7 @@ from .records import (
     clean_text,
     lookups,
     picklist_value,
+    purge,
     restore,
     set_tags,
     soft_delete,
@@ -380,22 +381,4 @@ def contact_restore(*, actor: Membership, contact: Contact) -> Contact:
 
 def contact_purge(contact: Contact) -> None:
     """Delete for good once the recycle bin's 30 days are over."""
-    from guanxi.core.models import TimelineEntry
-    from guanxi.core.registry import purge_hooks
-
-    with transaction.atomic():
-        audit.record(
-            action="contact.purge",
-            workspace=contact.workspace_id,
-            actor=None,
-            actor_label="system",
-            object_type=OBJECT_TYPE,
-            object_id=contact.pk,
-            object_label=str(contact),
-        )
-        for hook in purge_hooks(OBJECT_TYPE):
-            hook(contact.workspace_id, contact.pk)
-        TimelineEntry.objects.filter(
-            workspace_id=contact.workspace_id, subject_type=OBJECT_TYPE, subject_id=contact.pk
-        ).delete()
-        contact.delete()
+    purge(object_type=OBJECT_TYPE, record=contact)

@@ -173,14 +173,24 @@ def _local_midnight(workspace_id: int, now: datetime) -> datetime:
 # --- Moves ----------------------------------------------------------------------------------------
 
 
-def _locked(object_type: str, actor: Membership, record_id: int) -> Any:
+def _locked(object_type: str, actor: Membership, record_id: int, *, scoped: bool = True) -> Any:
+    """The live record, row-locked, if the actor may act on it: with `scoped`, an owned record
+    must be within their data scope (otherwise a 404, as if it did not exist). A claim is not
+    scoped: it concerns pool records, and a rep who loses a race for one should hear "someone
+    owns it now" (409), not "not found"."""
+    model = _model(object_type)
     record = (
-        _model(object_type)
-        .objects.select_for_update()
+        model.objects.select_for_update()
         .filter(workspace_id=actor.workspace_id, pk=record_id, deleted_at__isnull=True)
         .first()
     )
     if record is None:
+        raise NotFound()
+    if (
+        scoped
+        and record.owner_id is not None
+        and not model.objects.visible_to(actor).filter(pk=record.pk).exists()
+    ):
         raise NotFound()
     return record
 
@@ -256,7 +266,7 @@ def record_claim(*, actor: Membership, object_type: str, record_id: int) -> Any:
     require(actor, object_type, "edit")
     # Serialize this member's claims (daily limit and holding limit are check-then-act).
     Membership.objects.select_for_update().filter(pk=actor.pk).first()
-    record = _locked(object_type, actor, record_id)
+    record = _locked(object_type, actor, record_id, scoped=False)
     if record.owner_id is not None:
         raise _refuse(_("Someone already owns this customer."), "already_owned")
     pool = record.pool or default_pool(actor.workspace_id, object_type)

@@ -270,3 +270,28 @@ def restore(*, actor: Membership, object_type: str, record: CustomerRecord) -> N
         actor=actor,
         title=str(record),
     )
+
+
+def purge(*, object_type: str, record: CustomerRecord) -> None:
+    """Delete a record for good (its recycle-bin days are over): audited as the system, the
+    modules' purge hooks run first (they clean up what their rows left on other timelines),
+    then the record's own timeline goes with it."""
+    from guanxi.core.models import TimelineEntry
+    from guanxi.core.registry import purge_hooks
+
+    with transaction.atomic():
+        audit.record(
+            action=f"{object_type.rstrip('s')}.purge",
+            workspace=record.workspace_id,
+            actor=None,
+            actor_label="system",
+            object_type=object_type,
+            object_id=record.pk,
+            object_label=str(record),
+        )
+        for hook in purge_hooks(object_type):
+            hook(record.workspace_id, record.pk)
+        TimelineEntry.objects.filter(
+            workspace_id=record.workspace_id, subject_type=object_type, subject_id=record.pk
+        ).delete()
+        record.delete()
