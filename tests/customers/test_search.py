@@ -113,3 +113,22 @@ def test_global_search_palette_finds_by_initials(client, admin, people):
     assert labels == ["张三", "张三丰"]
     hints = {r["label"]: r["hint"] for r in response.json()["results"]}
     assert hints["张三"] == "上海云帆信息技术有限公司"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"name": "张三", "mobile": "+8613812345678", "email": "z@x.cn"},
+        {"name": "", "mobile": ""},
+        {"name": "Amy " + "x" * 2100},
+        {"name": "李四", "wechat": "lisi_88", "phone": "+861088886666"},
+    ],
+)
+@pytest.mark.parametrize("company", ["", "上海云帆信息技术有限公司", "ACME Ltd"])
+def test_search_columns_with_the_company_added_later_are_the_same(values, company):
+    # Imports compute the columns before they know the company (in a thread), then add it.
+    from guanxi.customers.search import search_columns, with_company
+
+    expected = search_columns({**values, "company": company}, person=True)
+
+    assert with_company(search_columns(values, person=True), company) == expected

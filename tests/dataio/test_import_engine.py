@@ -678,3 +678,52 @@ def test_queries_are_per_batch_not_per_row(owner, workspace, settings):
     per_batch = (three_batches - one_batch) / 2
     assert per_batch <= 14, (one_batch, three_batches)
     assert three_batches == one_batch + 2 * per_batch
+
+
+def test_preparing_rows_runs_no_query_so_it_can_run_beside_the_commit(owner, workspace):
+    # prepare_rows runs in a thread while the previous batch commits: everything it reads
+    # (members for owner and user fields, tags, pick lists, custom fields) is loaded first.
+    CustomField.objects.create(
+        workspace=workspace, object_type="contacts", key="rep", label="客服", field_type="user"
+    )
+    Tag.objects.create(workspace=workspace, name="VIP")
+    tagless = make_member(
+        workspace, "sales_rep", permissions={"contacts": ["view", "create", "import"]}
+    )
+    content = (
+        "姓名,手机,负责人,客服,标签\n"
+        f"张三,13812345678,{owner.user.email},{owner.user.email},VIP\n"
+        "李四,12345,nobody@x.cn,nobody,新标签\n"
+        "王五,13912345678,,,VIP\n"
+    ).encode()
+    for actor in (owner, tagless):
+        job = start_import(actor, "contacts", content, dry_run=True, run=False)
+        ctx = processing.ImportContext(job, actor)
+        ctx.warm()
+        with processing.open_file(job) as handle:
+            from guanxi.dataio import readers
+
+            table = readers.open_table(
+                handle, readers.FileInfo(job.file_format, job.encoding, job.delimiter)
+            )
+            rows = list(table.rows())
+        with CaptureQueriesContext(connection) as captured:
+            prepared = processing.prepare_rows(ctx, rows)
+        assert captured.captured_queries == []
+        assert [p.ok for p in prepared] == [actor is owner, False, True]
+        assert set(prepared[1].errors) == {"mobile", "owner_id", "custom.rep"}
+
+
+def test_a_query_in_the_preparing_thread_is_refused(owner, monkeypatch):
+    content = "姓名,手机\n张三,13812345678\n".encode()
+    job = start_import(owner, "contacts", content, dry_run=True, run=False)
+
+    def querying(ctx, rows):
+        return list(Contact.objects.all())
+
+    monkeypatch.setattr(processing, "prepare_rows", querying)
+    run_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "QueryInPrepare" in job.error

@@ -427,12 +427,22 @@ class TimelineEntry(TenantModel):
     the entries when that record changes.
     """
 
+    # Several entries per imported record: only the two composite indexes below are kept up on
+    # insert (each leads with the workspace; a user's hard delete setting actor to NULL scans).
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     subject_type = models.CharField(max_length=40)
     subject_id = models.BigIntegerField()
     occurred_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=40)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     title = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True)

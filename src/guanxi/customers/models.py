@@ -167,8 +167,17 @@ class CustomerQuerySet(TenantQuerySet[Any]):
 
 
 class CustomerRecord(TenantModel):
-    """What accounts and contacts share: owner, tags, custom fields, follow-up, soft delete."""
+    """What accounts and contacts share: owner, tags, custom fields, follow-up, soft delete.
 
+    These are the big tables (a million contacts), and every index is paid on every insert of
+    an import: the foreign keys below have no index of their own (db_index=False) because the
+    composite indexes in Meta, all led by the workspace, serve every query the app makes; what
+    is left unindexed (a user's or a pool's hard delete setting the column to NULL) is rare
+    enough to scan."""
+
+    workspace = models.ForeignKey(
+        "core.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # None = in the public pool (公海).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -177,6 +186,7 @@ class CustomerRecord(TenantModel):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("owner"),
+        db_index=False,
     )
     # The pool whose rules apply: where the record sits while unowned, and where it returns.
     pool = models.ForeignKey(
@@ -186,6 +196,7 @@ class CustomerRecord(TenantModel):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("pool"),
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=40, blank=True)
     description = models.TextField(_("notes"), blank=True)
@@ -195,14 +206,24 @@ class CustomerRecord(TenantModel):
     # the later of this and the last follow-up.
     owned_since = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # Search columns, kept by the services (customers/search.py): pinyin and initials of the
     # name for short queries, and one lower-case text of everything searchable for the rest.
@@ -241,7 +262,7 @@ class Account(CustomerRecord):
     )
     tags = models.ManyToManyField(Tag, through="AccountTag", related_name="accounts", blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     class Meta:
@@ -273,7 +294,12 @@ class Account(CustomerRecord):
             models.Index(fields=["workspace", "credit_code"], name="account_ws_credit_code"),
             models.Index(fields=["workspace", "phone"], name="account_ws_phone"),
             models.Index(fields=["workspace", "email"], name="account_ws_email"),
-            models.Index(fields=["workspace", "deleted_at"], name="account_ws_deleted"),
+            # The recycle bin and its purge read deleted rows only: live rows stay out of it.
+            models.Index(
+                fields=["workspace", "deleted_at"],
+                name="account_ws_deleted",
+                condition=Q(deleted_at__isnull=False),
+            ),
             # Prefix search on names (opclasses only apply on PostgreSQL, where LIKE 'x%' needs
             # them under any collation; SQLite searches these with ranges).
             models.Index(
@@ -340,7 +366,7 @@ class Contact(CustomerRecord):
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     tags = models.ManyToManyField(Tag, through="ContactTag", related_name="contacts", blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     class Meta:
@@ -372,7 +398,12 @@ class Contact(CustomerRecord):
             models.Index(fields=["workspace", "mobile"], name="contact_ws_mobile"),
             models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
             models.Index(fields=["workspace", "email"], name="contact_ws_email"),
-            models.Index(fields=["workspace", "deleted_at"], name="contact_ws_deleted"),
+            # The recycle bin and its purge read deleted rows only: live rows stay out of it.
+            models.Index(
+                fields=["workspace", "deleted_at"],
+                name="contact_ws_deleted",
+                condition=Q(deleted_at__isnull=False),
+            ),
             # Prefix search on names (opclasses only apply on PostgreSQL, where LIKE 'x%' needs
             # them under any collation; SQLite searches these with ranges).
             models.Index(

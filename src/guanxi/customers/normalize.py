@@ -679,9 +679,16 @@ def split_person_name(name: str) -> tuple[str, str]:
 
 
 def _han_syllables(run: str) -> list[str]:
+    return list(_han_run_syllables(run))
+
+
+@lru_cache(maxsize=65536)
+def _han_run_syllables(run: str) -> tuple[str, ...]:
     # Whole runs go to pypinyin so its phrase dictionary can pick readings ("重庆" -> chong).
-    # Style.NORMAL: no tones, "ü" as "v" ("吕" -> "lv"), as people type it.
-    return [syllable.lower() for syllable in lazy_pinyin(run, style=Style.NORMAL)]
+    # Style.NORMAL: no tones, "ü" as "v" ("吕" -> "lv"), as people type it. Cached by run:
+    # whole names rarely repeat in an import of a million contacts, but given names and
+    # surnames do, and pypinyin costs ~100 µs a call.
+    return tuple(syllable.lower() for syllable in lazy_pinyin(run, style=Style.NORMAL))
 
 
 def _surname_syllables(han_run: str) -> tuple[list[str], str]:

@@ -67,6 +67,16 @@ def search_columns(values: dict[str, Any], *, person: bool) -> dict[str, str]:
     }
 
 
+def with_company(columns: dict[str, str], company: str) -> dict[str, str]:
+    """`columns` of a record computed without its company, with the company added: the same as
+    `search_columns` given the company too (it comes last in the search text)."""
+    if not company:
+        return columns
+    text = columns["search_text"]
+    company = company.casefold()
+    return {**columns, "search_text": (f"{text} {company}" if text else company)[:2000]}
+
+
 SEARCHED_FIELDS = {"name", "phone", "mobile", "email", "wechat", "credit_code", "account_id"}
 
 

@@ -24,6 +24,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -53,7 +54,7 @@ from guanxi.customers.models import (
     Tag,
 )
 from guanxi.customers.normalize import company_key
-from guanxi.customers.search import search_columns
+from guanxi.customers.search import search_columns, with_company
 from guanxi.customers.services import accounts as account_services
 from guanxi.customers.services import contacts as contact_services
 from guanxi.customers.services.pool import default_pool
@@ -237,6 +238,11 @@ class ImportContext:
             result[name] = labels
         return result
 
+    def warm(self) -> None:
+        """Load everything `prepare_rows` may read (it runs no query of its own)."""
+        self.members()
+        self.tags()
+
     # Members, by email or name ---------------------------------------------------------------
 
     def members(self) -> tuple[dict[str, int], dict[str, set[int]]]:
@@ -400,8 +406,10 @@ def _resolve_accounts(ctx: ImportContext, prepared: list[Prepared]) -> dict[str,
     return found
 
 
-def prepare(ctx: ImportContext, rows: Iterable[readers.Row]) -> list[Prepared]:
-    """Rows → cleaned values, errors, duplicate keys and search columns. Writes nothing."""
+def prepare_rows(ctx: ImportContext, rows: Iterable[readers.Row]) -> list[Prepared]:
+    """Rows → cleaned values, errors, duplicate keys and search columns (without the linked
+    company, see `link_accounts`). Pure computation on what the context loaded: no query, so
+    it can run in a thread next to the previous batch's commit."""
     clean = ctx.services.clean_fields
     actor = ctx.actor
     result: list[Prepared] = []
@@ -434,27 +442,36 @@ def prepare(ctx: ImportContext, rows: Iterable[readers.Row]) -> list[Prepared]:
                 ]
                 continue
         prepared.cleaned = cleaned
-    if ctx.is_contacts:
-        accounts = _resolve_accounts(ctx, [p for p in result if p.ok])
-    for prepared in result:
-        if not prepared.ok:
-            continue
-        cleaned = prepared.cleaned
-        assert cleaned is not None
-        company = ""
-        if ctx.is_contacts and prepared.account_name:
-            match = accounts.get(prepared.account_name)
-            if match is None:
-                prepared.notes.append(
-                    _("No account named “%(name)s” was found; the contact was not linked.")
-                    % {"name": prepared.account_name[:80]}
-                )
-            else:
-                cleaned["account_id"], company = match
-                prepared.company = company
         prepared.keys = _keys(ctx, cleaned)
-        prepared.search = _search(ctx, cleaned, company)
+        prepared.search = _search(ctx, cleaned, "")
     return result
+
+
+def link_accounts(ctx: ImportContext, prepared: list[Prepared]) -> list[Prepared]:
+    """Contacts: link each row to the account its company names (one query for the batch) and
+    add the company to its search text."""
+    if not ctx.is_contacts:
+        return prepared
+    accounts = _resolve_accounts(ctx, [p for p in prepared if p.ok and p.account_name])
+    for p in prepared:
+        if not p.ok or not p.account_name:
+            continue
+        assert p.cleaned is not None
+        match = accounts.get(p.account_name)
+        if match is None:
+            p.notes.append(
+                _("No account named “%(name)s” was found; the contact was not linked.")
+                % {"name": p.account_name[:80]}
+            )
+            continue
+        p.cleaned["account_id"], p.company = match
+        p.search = with_company(p.search, p.company)
+    return prepared
+
+
+def prepare(ctx: ImportContext, rows: Iterable[readers.Row]) -> list[Prepared]:
+    """Both steps of preparing a batch, in this thread."""
+    return link_accounts(ctx, prepare_rows(ctx, rows))
 
 
 # --- Commit -----------------------------------------------------------------------------------------
@@ -1010,6 +1027,13 @@ class Committer:
     def commit(self, batch: list[Prepared]) -> dict[str, int]:
         """Decide and write one batch, and move the checkpoint, in one transaction."""
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # No wait for the WAL flush at each batch's commit. Safe here: the batch and its
+                # checkpoint commit together, so a server crash loses both or neither, and the
+                # resumed job redoes the batch; the job's end (`_finish`) commits durably, which
+                # flushes every batch before it.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             outcomes = self.decide(batch)
             self.write(outcomes)
             counts = {status: 0 for status in RowStatus.values}
@@ -1038,6 +1062,40 @@ def _chunks(values: list[str], size: int) -> list[list[str]]:
 def batched(rows: Iterator[readers.Row], size: int) -> Iterator[list[readers.Row]]:
     while batch := list(islice(rows, size)):
         yield batch
+
+
+class QueryInPrepare(Exception):
+    """prepare_rows ran a query: everything it reads must be loaded by the context first."""
+
+
+def _refuse_queries(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    raise QueryInPrepare(sql)
+
+
+def prepared_ahead(
+    ctx: ImportContext, batches: Iterable[list[readers.Row]]
+) -> Iterator[list[Prepared]]:
+    """The batches, prepared one ahead: while the caller commits batch n (and mostly waits for
+    the database), a thread runs `prepare_rows` over batch n+1, so the CPU work of cleaning,
+    pinyin and keys overlaps the database's work of writing. The thread runs no query (a
+    wrapper on its connection refuses any), so it never sees another transaction's state; the
+    account links, which need a query, are made here in the caller's thread."""
+    ctx.warm()
+    language = translation.get_language()
+
+    def work(rows: list[readers.Row]) -> list[Prepared]:
+        with translation.override(language), connection.execute_wrapper(_refuse_queries):
+            return prepare_rows(ctx, rows)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as pool:
+        pending: Future[list[Prepared]] | None = None
+        for rows in batches:
+            ahead = pool.submit(work, rows)
+            if pending is not None:
+                yield link_accounts(ctx, pending.result())
+            pending = ahead
+        if pending is not None:
+            yield link_accounts(ctx, pending.result())
 
 
 def job_actor(job: ImportJob) -> Membership:
@@ -1185,10 +1243,10 @@ def _run(job: ImportJob, token: str, on_batch: BatchCallback | None = None) -> N
             # The checkpoint: rows committed by an earlier run are read past, not processed.
             for _skipped in islice(rows, job.processed_rows):
                 pass
-            for batch in batched(rows, batch_size()):
+            for batch in prepared_ahead(ctx, batched(rows, batch_size())):
                 if not _still_wanted(job, token):
                     return
-                committer.commit(prepare(ctx, batch))
+                committer.commit(batch)
                 if on_batch is not None:
                     job.refresh_from_db()
                     on_batch(job)
