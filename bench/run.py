@@ -25,6 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
@@ -233,8 +234,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workspace", default="bench")
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--only", default="P3,P4,P5", help="comma-separated: P1,P2,P3,P4,P5")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5", help="comma-separated: P1,P2,P3,P4,P5")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--import-rows", type=int, default=1_000_000, help="P1: rows in the imported file"
+    )
     args = parser.parse_args()
     workspace = Workspace.objects.get(slug=args.workspace)
     owner = Membership.objects.get(workspace=workspace, role__is_owner=True)
@@ -259,13 +263,14 @@ def main() -> None:
         "P4": lambda: p4_search(workspace, rep, args.runs),
         "P5": lambda: p5_account_page(workspace, owner, args.runs),
     }
-    try:
-        from bench import io_bench
+    if "P1" in only:
+        from bench.import_bench import p1_import
 
-        steps["P1"] = lambda: io_bench.p1_import(workspace, owner)
-        steps["P2"] = lambda: io_bench.p2_export(workspace, owner)
-    except ImportError:
-        pass
+        steps["P1"] = lambda: p1_import(workspace, owner, args.import_rows)
+    if "P2" in only:
+        from bench.export_bench import p2_export
+
+        steps["P2"] = lambda: p2_export(workspace, owner)
     for key in ("P1", "P2", "P3", "P4", "P5"):
         if key in only and key in steps:
             print(f"{key}…", file=sys.stderr, flush=True)

@@ -727,3 +727,20 @@ def test_a_query_in_the_preparing_thread_is_refused(owner, monkeypatch):
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert "QueryInPrepare" in job.error
+
+
+def test_each_company_is_looked_up_once_per_job(owner, settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    acme = account_create(actor=owner, data={"name": "Acme"})
+    lines = "".join(f"P{i},Acme\n" for i in range(5)) + "P9,Nowhere Ltd\nP10,Nowhere Ltd\n"
+    job = start_import(
+        owner, "contacts", f"Name,Company\n{lines}".encode(), dry_run=False, run=False
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        run_import(job.pk)
+
+    lookups = [q for q in captured.captured_queries if "name_key" in q["sql"]]
+    assert len(lookups) == 2  # Acme in the first batch, Nowhere Ltd in the third
+    assert Contact.objects.filter(account=acme).count() == 5
+    assert Contact.objects.filter(name__in=["P9", "P10"], account__isnull=True).count() == 2

@@ -15,6 +15,7 @@ high-water mark while the transaction holds SQLite's single write lock.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -86,12 +87,13 @@ class Table:
         return defaults
 
     def values(self, rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
-        pairs = list(zip(self.attnames, self._defaults(), strict=True))
+        defaults = dict(zip(self.attnames, self._defaults(), strict=True))
+        # One C-level lookup of every column per row (keys the table lacks are ignored).
+        pick = operator.itemgetter(*self.attnames)
         converters = self.converters
         result = []
         for row in rows:
-            get = row.get
-            values = [get(name, default) for name, default in pairs]
+            values = list(pick({**defaults, **row}))
             for index, convert in converters:
                 value = values[index]
                 if value is not None:

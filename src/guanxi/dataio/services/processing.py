@@ -69,6 +69,7 @@ logger = logging.getLogger("guanxi.dataio")
 IMPORTED_KIND = "record.imported"
 CONSENT_SOURCE = "import"
 MESSAGE_LIMIT = 255
+COMPANY_CACHE_SIZE = 20_000
 
 
 def batch_size() -> int:
@@ -194,6 +195,8 @@ class ImportContext:
         self._members: tuple[dict[str, int], dict[str, set[int]]] | None = None
         self._tags: dict[str, Tag] | None = None
         self._pool_id: int | None | bool = False
+        # Company name → the account it links to (None: no such account), per job.
+        self.companies: dict[str, tuple[int, str] | None] = {}
         # Warm the cleaners' cache now: no query while rows are cleaned.
         cache = lookups(actor)
         _ = cache.workspace, cache.active_member_ids
@@ -379,10 +382,21 @@ def _search(ctx: ImportContext, record: dict[str, Any], company: str) -> dict[st
 
 def _resolve_accounts(ctx: ImportContext, prepared: list[Prepared]) -> dict[str, tuple[int, str]]:
     """Company name → (account id, its name) among live accounts the member can see: the exact
-    name first, else the same company key (北京字节跳动科技有限公司 = 字节跳动科技). One query."""
-    names = {p.account_name for p in prepared if p.account_name}
-    if not names or not ctx.can_see_accounts:
+    name first, else the same company key (北京字节跳动科技有限公司 = 字节跳动科技). One query
+    for the names this job has not looked up yet: a file names the same companies again and
+    again, so each is matched once per job (as the accounts were at that moment)."""
+    if not ctx.can_see_accounts:
         return {}
+    wanted = {p.account_name for p in prepared if p.account_name}
+    names = wanted - ctx.companies.keys()
+    if names:
+        if len(ctx.companies) > COMPANY_CACHE_SIZE:
+            ctx.companies.clear()  # memory stays flat on a file of a million companies
+        ctx.companies.update(_find_accounts(ctx, names))
+    return {name: match for name in wanted if (match := ctx.companies[name]) is not None}
+
+
+def _find_accounts(ctx: ImportContext, names: set[str]) -> dict[str, tuple[int, str] | None]:
     keys = {company_key(n): n for n in names}
     keys.pop("", None)
     found: dict[str, tuple[int, str]] = {}
@@ -398,12 +412,7 @@ def _resolve_accounts(ctx: ImportContext, prepared: list[Prepared]) -> dict[str,
             continue
         found.setdefault(name, (account_id, name))
         by_key.setdefault(name_key, (account_id, name))
-    for name in names:
-        if name not in found:
-            match = by_key.get(company_key(name))
-            if match:
-                found[name] = match
-    return found
+    return {name: found.get(name) or by_key.get(company_key(name)) for name in names}
 
 
 def prepare_rows(ctx: ImportContext, rows: Iterable[readers.Row]) -> list[Prepared]:
