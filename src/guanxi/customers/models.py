@@ -300,6 +300,13 @@ class Account(CustomerRecord):
                 name="account_ws_deleted",
                 condition=Q(deleted_at__isnull=False),
             ),
+            # Deleting a record sets `merged_into` to NULL on the records merged into it: without
+            # this index each deleted row would scan the table. Merged rows only.
+            models.Index(
+                fields=["merged_into"],
+                name="account_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
             # Prefix search on names (opclasses only apply on PostgreSQL, where LIKE 'x%' needs
             # them under any collation; SQLite searches these with ranges).
             models.Index(
@@ -403,6 +410,13 @@ class Contact(CustomerRecord):
                 fields=["workspace", "deleted_at"],
                 name="contact_ws_deleted",
                 condition=Q(deleted_at__isnull=False),
+            ),
+            # Deleting a record sets `merged_into` to NULL on the records merged into it: without
+            # this index each deleted row would scan the table. Merged rows only.
+            models.Index(
+                fields=["merged_into"],
+                name="contact_merged_into",
+                condition=Q(merged_into__isnull=False),
             ),
             # Prefix search on names (opclasses only apply on PostgreSQL, where LIKE 'x%' needs
             # them under any collation; SQLite searches these with ranges).
