@@ -290,3 +290,21 @@ def test_export_page_needs_the_export_permission(workspace):
 
     assert response.status_code == 403
     assert not Contact.objects.exists()
+
+
+def test_streamed_csv_shows_times_in_the_members_time_zone(owner, browser):
+    # The body streams after the middleware has reset the time zone: the export keeps its own.
+    from datetime import UTC, datetime
+
+    owner.user.time_zone = "America/New_York"
+    owner.user.save(update_fields=["time_zone"])
+    contact = contact_create(actor=owner, data={"name": "Ada"})
+    Contact.objects.filter(pk=contact.pk).update(
+        last_followed_at=datetime(2026, 1, 5, 16, 30, tzinfo=UTC)
+    )
+
+    text = _text(
+        browser.get(reverse("dataio:export", args=["contacts"]), {"col": ["last_followed_at"]})
+    )
+
+    assert text.splitlines()[1] == "Ada,2026-01-05 11:30"
