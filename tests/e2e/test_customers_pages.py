@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from guanxi.core.models import Membership
+from guanxi.customers import selectors
 from guanxi.customers.models import Account, Contact
 from guanxi.customers.services.accounts import account_create
 from tests.e2e.conftest import RESULTS, sign_in
@@ -183,4 +184,25 @@ def test_list_search_sort_inline_edit_bulk_tag_and_shortcuts(page, live_server, 
     page.keyboard.press("g")
     page.keyboard.press("c")
     page.wait_for_url(f"{live_server.url}/contacts/")
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_long_list_shows_its_count_as_soon_as_it_is_counted(
+    page, live_server, member, monkeypatch
+):
+    for name, level in [("Alpha 贸易", "A"), ("Beta 科技", "A"), ("Gamma 物流", "C")]:
+        account_create(actor=member, data={"name": name, "level": level})
+    # The planner expects a long list: the page is sent before the rows are counted, and asks
+    # for the count itself.
+    monkeypatch.setattr(selectors, "estimated_count", lambda queryset: 50_000)
+    sign_in(page, live_server, EMAIL, TEST_PASSWORD)
+
+    page.goto(f"{live_server.url}/accounts/")
+    expect(page.get_by_test_id("record-count")).to_have_text("3 accounts")
+
+    # Filtering swaps the list in through htmx; its count follows.
+    page.locator("#list-filters select[name=level]").select_option("A")
+    expect(page.get_by_test_id("record-row")).to_have_count(2)
+    expect(page.get_by_test_id("record-count")).to_have_text("2 accounts")
+    keep_screenshot(page, "customers-list-counted-en-1280")
     assert page.js_errors == []  # type: ignore[attr-defined]

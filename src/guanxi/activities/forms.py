@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.web.forms import StyledForm
+from guanxi.web.widgets import FastInputMixin, FastNumberInput, FastSelect, FastTextInput
 
 from .models import (
     MAX_DURATION_MINUTES,
@@ -24,9 +25,9 @@ from .models import (
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
+class LocalDateTimeInput(FastInputMixin, forms.DateTimeInput):
     """The browser's date-and-time picker; values are wall-clock time in the member's zone (the
-    active time zone of the request)."""
+    active time zone of the request). Drawn in Python (web/widgets.py): record pages show two."""
 
     input_type = "datetime-local"
 
@@ -95,12 +96,19 @@ class QuickLogForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     occurred_at = datetime_field(_("When"))
+    # The quick log is on every record page: its widgets are drawn in Python (web/widgets.py).
     duration_minutes = forms.IntegerField(
-        label=_("Duration (minutes)"), required=False, min_value=0, max_value=MAX_DURATION_MINUTES
+        label=_("Duration (minutes)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_MINUTES,
+        widget=FastNumberInput,
     )
-    outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=blank(Outcome.choices))
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=blank(Outcome.choices), widget=FastSelect
+    )
     contact = forms.TypedChoiceField(
-        label=_("Contact"), required=False, coerce=int, empty_value=None
+        label=_("Contact"), required=False, coerce=int, empty_value=None, widget=FastSelect
     )
 
 
@@ -136,12 +144,15 @@ class ActivityForm(StyledForm):
 class TaskQuickForm(StyledForm):
     """The record page's "add task": what, by when, and whether it is a follow-up plan."""
 
-    # "t" on a record page jumps here (customers/static/customers/customers.js).
+    # "t" on a record page jumps here (customers/static/customers/customers.js). On every record
+    # page: its widgets are drawn in Python (web/widgets.py).
     title = forms.CharField(
-        label=_("Task"), max_length=200, widget=forms.TextInput(attrs={"data-hotkey": "t"})
+        label=_("Task"), max_length=200, widget=FastTextInput(attrs={"data-hotkey": "t"})
     )
     due_at = datetime_field(_("Due"), required=True)
-    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.FOLLOW_UP)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=TaskKind.choices, initial=TaskKind.FOLLOW_UP, widget=FastSelect
+    )
 
 
 class TaskForm(StyledForm):

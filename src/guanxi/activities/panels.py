@@ -19,7 +19,7 @@ from guanxi.core.errors import NotFound
 from guanxi.core.models import Membership
 from guanxi.core.permissions import can, hidden_fields, readonly_fields
 from guanxi.customers.models import Account, Contact
-from guanxi.customers.selectors import account_queryset, contact_queryset
+from guanxi.customers.selectors import account_contacts, account_queryset, contact_queryset
 
 from . import selectors
 from .clock import member_zone
@@ -76,13 +76,10 @@ def default_due(actor: Membership, now: datetime | None = None) -> datetime:
 def contact_choices(actor: Membership, account: Account) -> list[tuple[str, str]]:
     if not can(actor, "contacts", "view"):
         return []
-    contacts = (
-        contact_queryset(actor=actor)
-        .filter(account=account)
-        .order_by("name", "id")
-        .values_list("pk", "name")[:MAX_CONTACT_CHOICES]
-    )
-    return [(str(pk), name) for pk, name in contacts]
+    # The customers selector: on the account page the contacts are loaded once for its
+    # contacts card and this panel.
+    contacts = account_contacts(actor=actor, account=account, limit=MAX_CONTACT_CHOICES)
+    return [(str(contact.pk), contact.name) for contact in contacts]
 
 
 def form_id(subject_type: str, pk: int, panel: str) -> str:

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from guanxi.core.models import Membership
 from guanxi.core.permissions import can, hidden_fields, readonly_fields
 from guanxi.web.forms import StyledForm
+from guanxi.web.widgets import FastSelect
 
 from . import selectors, ui_support
 from .models import (
@@ -454,15 +455,25 @@ class CellForm(StyledForm):
 
 
 class BulkForm(StyledForm):
-    action = forms.ChoiceField(label=_("Action"))
+    # On every list page: its selects are drawn in Python (web/widgets.py).
+    action = forms.ChoiceField(label=_("Action"), widget=FastSelect)
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     all_matching = forms.BooleanField(required=False)
     query = forms.CharField(required=False, widget=forms.HiddenInput)
-    owner = forms.ChoiceField(label=_("New owner"), required=False)
+    owner = forms.ChoiceField(label=_("New owner"), required=False, widget=FastSelect)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
-    level = forms.ChoiceField(label=_("Customer level"), required=False)
+    level = forms.ChoiceField(label=_("Customer level"), required=False, widget=FastSelect)
 
-    def __init__(self, data: Any = None, *, actor: Membership, object_type: str) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        actor: Membership,
+        object_type: str,
+        level_choices: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """`level_choices`: the customer level pick list's choices, when the caller has them
+        already (the list page loads every pick list in one query)."""
         # Its own ids: the filter bar on the same page has fields with the same names.
         super().__init__(data, auto_id="bulk_%s")
         actions: list[tuple[str, Any]] = [("", _("Choose an action…"))]
@@ -481,9 +492,6 @@ class BulkForm(StyledForm):
             ("", str(_("No owner (public pool)"))),
             *((str(pk), name) for pk, name in ui_support.member_choices(actor=actor)),
         ]
-        self.fields["level"].choices = picklist_choices(  # type: ignore[attr-defined]
-            actor.workspace_id, PicklistKey.ACCOUNT_LEVEL
-        )
         hidden = hidden_fields(actor, object_type)
         readonly = readonly_fields(actor, object_type)
         offered = dict(actions)
@@ -502,6 +510,11 @@ class BulkForm(StyledForm):
             del self.fields["tag"]
         if "level" not in offered:
             del self.fields["level"]
+        else:
+            # Loaded only when offered: contacts have no level.
+            if level_choices is None:
+                level_choices = picklist_choices(actor.workspace_id, PicklistKey.ACCOUNT_LEVEL)
+            self.fields["level"].choices = level_choices  # type: ignore[attr-defined]
 
     @property
     def has_actions(self) -> bool:

@@ -37,6 +37,17 @@ def _with_relations(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return queryset
 
 
+def _list_fields(model: type[Account] | type[Contact]) -> list[str]:
+    """What a list loads: every field of its records, but of each record's owner and account
+    only what lists show (names, and whether the account is deleted). The ~45 other columns of
+    those rows were a third of the time spent turning a page of 50 rows into objects."""
+    fields = [f.name for f in model._meta.concrete_fields]
+    fields.append("owner__name")
+    if model is Contact:
+        fields += ["account__name", "account__deleted_at"]
+    return fields
+
+
 def account_get(*, actor: Membership, id: int, include_deleted: bool = False) -> Account:
     """The account if the member may see it, else NotFound (also for other workspaces)."""
     require(actor, "accounts", "view")
@@ -68,30 +79,45 @@ def _list(
     query: ListQuery,
     cursor: str | None,
     limit: int,
+    custom_fields: list[CustomField] | None,
 ) -> dict[str, Any]:
     require(actor, object_type, "view")
-    fields = active_fields(actor.workspace_id, object_type)
+    fields = _fields(actor, object_type, custom_fields)
     queryset = apply_filters(queryset, actor=actor, filters=query.filters, custom_fields=fields)
     queryset = apply_search(queryset, query.q, actor=actor)
     queryset, order, extra = sort_order(
         queryset, actor=actor, sort=query.sort, custom_fields=fields
     )
-    return keyset_page(
-        _with_relations(queryset), order=order, cursor=cursor, limit=limit, fields=extra
-    )
+    queryset = _with_relations(queryset).only(*_list_fields(queryset.model))
+    return keyset_page(queryset, order=order, cursor=cursor, limit=limit, fields=extra)
+
+
+def _fields(
+    actor: Membership, object_type: str, custom_fields: list[CustomField] | None
+) -> list[CustomField]:
+    """The type's active custom fields: the caller's, when it has loaded them for this request
+    already (a list page needs them for its columns, filters, rows and count), else loaded."""
+    if custom_fields is not None:
+        return custom_fields
+    return active_fields(actor.workspace_id, object_type)
 
 
 def filtered_queryset(
-    *, actor: Membership, object_type: str, query: ListQuery
+    *,
+    actor: Membership,
+    object_type: str,
+    query: ListQuery,
+    custom_fields: list[CustomField] | None = None,
 ) -> tuple[QuerySet[Any], list[str]]:
-    """The rows a list view shows, in its order (for counts, bulk actions and exports)."""
+    """The rows a list view shows, in its order (for counts, bulk actions and exports).
+    `custom_fields`: the type's active custom fields, if the caller has them already."""
     base = (
         account_queryset(actor=actor)
         if object_type == "accounts"
         else contact_queryset(actor=actor)
     )
     require(actor, object_type, "view")
-    fields = active_fields(actor.workspace_id, object_type)
+    fields = _fields(actor, object_type, custom_fields)
     queryset = apply_filters(base, actor=actor, filters=query.filters, custom_fields=fields)
     queryset = apply_search(queryset, query.q, actor=actor)
     queryset, order, _extra = sort_order(
@@ -101,7 +127,12 @@ def filtered_queryset(
 
 
 def account_list(
-    *, actor: Membership, query: ListQuery, cursor: str | None = None, limit: int = 50
+    *,
+    actor: Membership,
+    query: ListQuery,
+    cursor: str | None = None,
+    limit: int = 50,
+    custom_fields: list[CustomField] | None = None,
 ) -> dict[str, Any]:
     return _list(
         account_queryset(actor=actor),
@@ -110,11 +141,17 @@ def account_list(
         query=query,
         cursor=cursor,
         limit=limit,
+        custom_fields=custom_fields,
     )
 
 
 def contact_list(
-    *, actor: Membership, query: ListQuery, cursor: str | None = None, limit: int = 50
+    *,
+    actor: Membership,
+    query: ListQuery,
+    cursor: str | None = None,
+    limit: int = 50,
+    custom_fields: list[CustomField] | None = None,
 ) -> dict[str, Any]:
     return _list(
         contact_queryset(actor=actor),
@@ -123,6 +160,7 @@ def contact_list(
         query=query,
         cursor=cursor,
         limit=limit,
+        custom_fields=custom_fields,
     )
 
 
@@ -149,13 +187,20 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
 
 
 def account_contacts(*, actor: Membership, account: Account, limit: int = 50) -> list[Contact]:
-    """The account's contacts the member may see."""
-    return list(
-        contact_queryset(actor=actor)
-        .filter(account=account)
-        .select_related("owner")
-        .order_by("name", "id")[:limit]
+    """The account's contacts the member may see, by name. Kept on the account object for the
+    rest of the request: the account page and its quick-log panel both show them."""
+    memo: dict[tuple[int, int], list[Contact]] = account.__dict__.setdefault(
+        "_visible_contacts", {}
     )
+    key = (actor.pk, limit)
+    if key not in memo:
+        memo[key] = list(
+            contact_queryset(actor=actor)
+            .filter(account=account)
+            .select_related("owner")
+            .order_by("name", "id")[:limit]
+        )
+    return memo[key]
 
 
 def custom_field_list(
@@ -196,6 +241,15 @@ def picklist(*, workspace_id: int, list_key: str, include_retired: bool = False)
     if not include_retired:
         queryset = queryset.filter(is_active=True)
     return list(queryset.order_by("position", "id"))
+
+
+def picklist_options(*, workspace_id: int) -> list[PicklistOption]:
+    """Every option of the workspace's pick lists, retired ones too, list by list in order."""
+    return list(
+        PicklistOption.objects.filter(workspace_id=workspace_id).order_by(
+            "list_key", "position", "id"
+        )
+    )
 
 
 def picklist_labels(*, workspace_id: int) -> dict[str, dict[str, str]]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", lists.account_list, name="accounts"),
     path("accounts/new/", edit.account_new, name="account-new"),
     path("accounts/bulk/", lists.bulk_action, ACCOUNTS, name="account-bulk"),
+    path("accounts/count/", lists.record_count, ACCOUNTS, name="account-count"),
     path("accounts/views/", lists.saved_view_save, ACCOUNTS, name="account-view-create"),
     path("accounts/views/<id:pk>/", lists.saved_view_save, ACCOUNTS, name="account-view-update"),
     path(
@@ -35,6 +36,7 @@ urlpatterns = [
     path("contacts/", lists.contact_list, name="contacts"),
     path("contacts/new/", edit.contact_new, name="contact-new"),
     path("contacts/bulk/", lists.bulk_action, CONTACTS, name="contact-bulk"),
+    path("contacts/count/", lists.record_count, CONTACTS, name="contact-count"),
     path("contacts/views/", lists.saved_view_save, CONTACTS, name="contact-view-create"),
     path("contacts/views/<id:pk>/", lists.saved_view_save, CONTACTS, name="contact-view-update"),
     path(

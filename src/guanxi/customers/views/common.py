@@ -31,6 +31,7 @@ from ..models import (
     CustomFieldType,
     LifecycleStage,
     PicklistKey,
+    PicklistOption,
 )
 from ..services import accounts as account_services
 from ..services import contacts as contact_services
@@ -160,6 +161,7 @@ class Presenter:
     def __init__(self, actor: Membership, object_type: str) -> None:
         self.actor = actor
         self.object_type = object_type
+        self._options: list[PicklistOption] | None = None
         self._picklists: dict[str, dict[str, str]] | None = None
         self._users: dict[int, str] | None = None
         self._fields: list[CustomField] | None = None
@@ -184,10 +186,32 @@ class Presenter:
         return self._fields
 
     @property
+    def picklist_options(self) -> list[PicklistOption]:
+        """Every option of every pick list, retired ones too, in each list's order: one query
+        for the filter bar's choices and the labels of the rows."""
+        if self._options is None:
+            self._options = selectors.picklist_options(workspace_id=self.actor.workspace_id)
+        return self._options
+
+    @property
     def picklists(self) -> dict[str, dict[str, str]]:
+        """{list_key: {value: label}} including retired options (records may still carry them)."""
         if self._picklists is None:
-            self._picklists = selectors.picklist_labels(workspace_id=self.actor.workspace_id)
+            self._picklists = {}
+            for option in self.picklist_options:
+                self._picklists.setdefault(option.list_key, {})[option.value] = option.label
         return self._picklists
+
+    def picklist_choices(self, list_key: str, *, blank: Any) -> list[tuple[str, str]]:
+        """A pick list's active options after a blank choice (as forms.picklist_choices)."""
+        return [
+            ("", str(blank)),
+            *(
+                (o.value, o.label)
+                for o in self.picklist_options
+                if o.list_key == list_key and o.is_active
+            ),
+        ]
 
     @property
     def users(self) -> dict[int, str]:

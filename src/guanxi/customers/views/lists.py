@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -26,7 +27,8 @@ from guanxi.core.views.helpers import apply_error
 
 from .. import selectors, ui_support
 from ..forms import BulkForm, CellForm, SavedViewForm, picklist_choices
-from ..models import LifecycleStage
+from ..listing import ListQuery
+from ..models import CustomField, LifecycleStage, PicklistKey
 from .common import PICKLIST_OF, TYPES, Presenter, RecordType, customers_page, is_htmx
 from .list_state import (
     Column,
@@ -37,53 +39,66 @@ from .list_state import (
     editable_columns,
     headers_of,
     read_state,
-    rows_of,
+    rows_html,
     view_url,
 )
 
 PAGE_SIZE = 50
+# A list the planner expects to be longer than this is counted by a second request, which the
+# page sends as soon as it is shown: counting up to selectors.COUNT_CAP rows of a big table
+# (their index entries and, until the table is vacuumed, their heap pages) took longer than
+# everything else on the page. Shorter lists are counted with the page, cheaply.
+COUNT_WITH_PAGE_UP_TO = 1_000
 
 
 # --- The list page -----------------------------------------------------------------------------
 
 
 def record_list(request: HttpRequest, actor: Membership, rtype: RecordType) -> HttpResponse:
+    """The list page; through htmx its `list` fragment (filters, sort, columns changed) or,
+    with a cursor, its next rows ("Load more"). Each answer computes only what it shows."""
     require(actor, rtype.key, "view")
     presenter = Presenter(actor, rtype.key)
     state = read_state(request, actor, rtype, presenter)
     cursor = request.GET.get("cursor") or None
+    htmx = is_htmx(request)
     list_fn = selectors.account_list if rtype.key == "accounts" else selectors.contact_list
-    count_text = ""
+    # Loaded once for the columns, the filter form, the rows and the count.
+    fields = presenter.custom_fields
+    # "" on later pages (no count shown); None: the page asks for it (record_count).
+    count_text: str | None = ""
     try:
-        page = list_fn(actor=actor, query=state.query, cursor=cursor, limit=PAGE_SIZE)
+        page = list_fn(
+            actor=actor, query=state.query, cursor=cursor, limit=PAGE_SIZE, custom_fields=fields
+        )
         if not cursor:
-            queryset, _order = selectors.filtered_queryset(
-                actor=actor, object_type=rtype.key, query=state.query
-            )
-            count, exact = selectors.capped_count(queryset)
-            estimate = None if exact else selectors.estimated_count(queryset)
-            if estimate is not None and estimate > count:
-                count_text = count_label(rtype, estimate, exact=False, estimated=True)
-            else:
-                count_text = count_label(rtype, count, exact)
+            count_text = _count_text(actor, rtype, state.query, fields, defer_big=True)
     except ValidationFailed as error:
         if set(error.fields) == {"cursor"} or not error.fields:
-            page = list_fn(actor=actor, query=state.query, cursor=None, limit=PAGE_SIZE)
+            page = list_fn(
+                actor=actor, query=state.query, cursor=None, limit=PAGE_SIZE, custom_fields=fields
+            )
         else:
             apply_error(error, form=state.form)
             page = {"items": [], "next_cursor": None}
     editable = editable_columns(actor, rtype, state.columns)
-    filtered = bool(state.query.q or state.query.filters)
-    context = {
-        "rtype": rtype,
-        "form": state.form,
-        "columns": state.columns,
-        "available_columns": state.available,
-        "chosen_keys": [c.key for c in state.columns],
-        "rows": rows_of(page["items"], state.columns, presenter, editable, rtype),
+    template = "customers/list.html"
+    context: dict[str, Any] = {
+        "rows": page["items"],
+        "rows_html": rows_html(page["items"], state.columns, presenter, editable, rtype),
         "next_cursor": page["next_cursor"],
         "colspan": len(state.columns) + 1,
+    }
+    if htmx and cursor:
+        return render(request, f"{template}#rows", context)
+    # The `list` fragment: count, column chooser, "save view", bulk actions and the table.
+    context |= {
+        "rtype": rtype,
+        "form": state.form,
+        "available_columns": state.available,
+        "chosen_keys": [c.key for c in state.columns],
         "count_text": count_text,
+        "count_url": _with_query(reverse(f"customers:{rtype.key[:-1]}-count"), request),
         "sort": state.query.sort,
         "headers": headers_of(request, state.columns, state.query.sort),
         "keep_params": [
@@ -96,37 +111,82 @@ def record_list(request: HttpRequest, actor: Membership, rtype: RecordType) -> H
         "view_create_url": f"customers:{rtype.key[:-1]}-view-create",
         "view_update_url": f"customers:{rtype.key[:-1]}-view-update",
         "view_delete_url": f"customers:{rtype.key[:-1]}-view-delete",
-        "cell_url": f"customers:{rtype.key[:-1]}-cell",
-        "filtered": filtered,
+        "filtered": bool(state.query.q or state.query.filters),
+        "active_view": state.view,
+        "current_query": current_query(request),
+        "list_url": reverse(rtype.list_url),
+        "bulk_form": BulkForm(
+            actor=actor,
+            object_type=rtype.key,
+            level_choices=(
+                presenter.picklist_choices(PicklistKey.ACCOUNT_LEVEL, blank="—")
+                if rtype.key == "accounts"
+                else None
+            ),
+        ),
+        "bulk_limit": ui_support.BULK_LIMIT,
+        "oob": htmx,
+    }
+    if htmx:
+        return render(request, f"{template}#list", context)
+    # The whole page adds the title bar (saved views, import/export, new) and the filter bar.
+    context |= {
         "more_open": any(
             name not in state.form.primary and request.GET.get(name) for name in state.form.fields
         ),
-        "active_view": state.view,
         "saved_views": [
             {"view": v, "url": view_url(rtype, v), "mine": v.owner_id == actor.user_id}
             for v in ui_support.saved_view_list(actor=actor, object_type=rtype.key)
         ],
-        "current_query": current_query(request),
-        "list_url": reverse(rtype.list_url),
-        "bulk_form": BulkForm(actor=actor, object_type=rtype.key),
-        "bulk_limit": ui_support.BULK_LIMIT,
         "can_create": can(actor, rtype.key, "create"),
         "can_import": can(actor, rtype.key, "import") and can(actor, rtype.key, "create"),
         "can_export": can(actor, rtype.key, "export"),
-        "can_tag": can(actor, "tags", "view"),
         "tag_names": [t.name for t in presenter.tags or []],
-        "save_view_form": SavedViewForm(
-            initial={"name": state.view.name if state.view else "", "is_shared": False}
-        ),
-        "oob": False,
     }
-    template = "customers/list.html"
-    if is_htmx(request):
-        if cursor:
-            return render(request, f"{template}#rows", context)
-        context["oob"] = True
-        return render(request, f"{template}#list", context)
     return render(request, template, context)
+
+
+def _count_text(
+    actor: Membership,
+    rtype: RecordType,
+    query: ListQuery,
+    fields: list[CustomField],
+    *,
+    defer_big: bool,
+) -> str | None:
+    """ "1,234 contacts"; past the cap PostgreSQL's estimate ("about …") or "10,000+". With
+    `defer_big`, None for a list the planner expects to be long (counted by record_count): the
+    estimate only decides when the count is made, never what it says."""
+    queryset, _order = selectors.filtered_queryset(
+        actor=actor, object_type=rtype.key, query=query, custom_fields=fields
+    )
+    estimate = selectors.estimated_count(queryset)
+    if defer_big and estimate is not None and estimate > COUNT_WITH_PAGE_UP_TO:
+        return None
+    count, exact = selectors.capped_count(queryset)
+    if not exact and estimate is not None and estimate > count:
+        return count_label(rtype, estimate, exact=False, estimated=True)
+    return count_label(rtype, count, exact)
+
+
+def _with_query(url: str, request: HttpRequest) -> str:
+    query = current_query(request)
+    return f"{url}?{query}" if query else url
+
+
+@customers_page
+def record_count(request: HttpRequest, actor: Membership, object_type: str) -> HttpResponse:
+    """The count of a list page's rows (same query string), for the page's title of a long
+    list: the page asks for it as soon as it is shown."""
+    rtype = TYPES[object_type]
+    require(actor, rtype.key, "view")
+    presenter = Presenter(actor, rtype.key)
+    state = read_state(request, actor, rtype, presenter)
+    try:
+        text = _count_text(actor, rtype, state.query, presenter.custom_fields, defer_big=False)
+    except ValidationFailed:
+        text = ""  # the list shows the error
+    return HttpResponse(escape(text or ""))
 
 
 @customers_page
