@@ -744,3 +744,22 @@ def test_each_company_is_looked_up_once_per_job(owner, settings):
     assert len(lookups) == 2  # Acme in the first batch, Nowhere Ltd in the third
     assert Contact.objects.filter(account=acme).count() == 5
     assert Contact.objects.filter(name__in=["P9", "P10"], account__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "analyzed"),
+    [(0, 1_000, False), (1_000, 2_000, True), (19_500, 20_500, True), (20_500, 21_500, False),
+     (499_000, 500_000, True), (500_000, 501_000, False)],
+)  # fmt: skip
+def test_planner_statistics_are_refreshed_as_an_import_grows(owner, before, after, analyzed):
+    job = start_import(owner, "contacts", "姓名\n张三\n".encode(), dry_run=False, run=False)
+    ctx = processing.ImportContext(job, owner)
+
+    with CaptureQueriesContext(connection) as captured:
+        processing.refresh_statistics(ctx, before, after)
+
+    statements = [q["sql"] for q in captured.captured_queries]
+    if connection.vendor == "postgresql" and analyzed:
+        assert statements == ['ANALYZE "customers_contact"']
+    else:
+        assert statements == []

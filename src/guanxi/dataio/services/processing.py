@@ -1073,6 +1073,27 @@ def batched(rows: Iterator[readers.Row], size: int) -> Iterator[list[readers.Row
         yield batch
 
 
+# After how many rows of a job the record table's planner statistics are refreshed (PostgreSQL).
+ANALYZE_AFTER_ROWS = (2_000, 20_000, 100_000)
+ANALYZE_EVERY_ROWS = 250_000
+
+
+def refresh_statistics(ctx: ImportContext, before: int, after: int) -> None:
+    """PostgreSQL: ANALYZE the record table when the job passes a mark (2,000, 20,000, 100,000
+    rows, then every 250,000). A workspace that is new or small when the import starts is
+    missing from the table's statistics, and the planner then believes it holds one row: the
+    duplicate lookups (`workspace = X AND mobile = ANY(…)`) go through any index led by the
+    workspace and filter every row the import has written so far — each batch slower than the
+    last. Autovacuum would analyze far too late on a big shared table. ANALYZE samples a fixed
+    number of rows (well under a second) and blocks no reads or writes."""
+    if connection.vendor != "postgresql" or ctx.dry_run:
+        return
+    marks = [*ANALYZE_AFTER_ROWS, *range(ANALYZE_EVERY_ROWS, after + 1, ANALYZE_EVERY_ROWS)]
+    if any(before < mark <= after for mark in marks):
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(ctx.model._meta.db_table)}")
+
+
 class QueryInPrepare(Exception):
     """prepare_rows ran a query: everything it reads must be loaded by the context first."""
 
@@ -1252,10 +1273,13 @@ def _run(job: ImportJob, token: str, on_batch: BatchCallback | None = None) -> N
             # The checkpoint: rows committed by an earlier run are read past, not processed.
             for _skipped in islice(rows, job.processed_rows):
                 pass
+            done = job.processed_rows
             for batch in prepared_ahead(ctx, batched(rows, batch_size())):
                 if not _still_wanted(job, token):
                     return
                 committer.commit(batch)
+                refresh_statistics(ctx, done, done + len(batch))
+                done += len(batch)
                 if on_batch is not None:
                     job.refresh_from_db()
                     on_batch(job)
