@@ -31,6 +31,27 @@ def purge_expired_rate_counters() -> None:
     purge_expired()
 
 
+@periodic("core.refresh_sqlite_statistics", cron="0 4 * * *")  # 04:00 in TIME_ZONE
+def refresh_sqlite_statistics() -> None:
+    refresh_sqlite_statistics_now()
+
+
+def refresh_sqlite_statistics_now() -> bool:
+    """SQLite keeps no planner statistics unless told to. Without them it picks indexes by rule
+    and can walk a million rows where a few suffice (a rare 2-character name searched through
+    the owner's index, ordered by id). ANALYZE with a sampling limit (SQLite's recommended
+    approximate mode: about a second on a 6 GB database) refreshes sqlite_stat1. PostgreSQL
+    has autovacuum for this. Returns whether it ran."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE")
+    return True
+
+
 @periodic("core.purge_recycle_bin", cron="30 3 * * *")  # 03:30 in TIME_ZONE
 def purge_recycle_bin() -> None:
     purge_recycle_bin_now()

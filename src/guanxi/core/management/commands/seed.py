@@ -56,6 +56,10 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE)")
             self.stdout.write(f"  VACUUM (ANALYZE): {time.monotonic() - began:.1f} s")
+        elif connection.vendor == "sqlite":
+            from guanxi.core.scheduled_jobs import refresh_sqlite_statistics_now
+
+            refresh_sqlite_statistics_now()  # what the daily job would do
         self.stdout.write(f"Seeded in {time.monotonic() - started:.1f} s.")
 
     def _fill(self, slug: str, counts: dict[str, int], member_count: int, seed: int) -> None:
