@@ -1,6 +1,9 @@
 """The profile page: name, language, time zone, and changing the password."""
 
+from collections.abc import Iterator
+
 import pytest
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -117,7 +120,7 @@ def test_unknown_language_is_a_field_error(admin):
 def test_time_zone_is_activated_per_request_user_first_then_workspace(admin):
     seen = []
     middleware = UserTimezoneMiddleware(
-        lambda request: seen.append(timezone.get_current_timezone_name())
+        lambda request: seen.append(timezone.get_current_timezone_name()) or HttpResponse()
     )
     request = RequestFactory().get("/")
     request.user, request.membership = admin.user, admin
@@ -129,6 +132,23 @@ def test_time_zone_is_activated_per_request_user_first_then_workspace(admin):
 
     assert seen == ["Asia/Urumqi", "America/New_York"]
     assert timezone.get_current_timezone_name() == "Asia/Shanghai"  # reset after the request
+
+
+def test_a_streamed_body_is_produced_in_the_members_time_zone(admin):
+    # A CSV export streams after the middleware has returned (and reset the zone).
+    def zones() -> Iterator[str]:
+        yield timezone.get_current_timezone_name()
+
+    middleware = UserTimezoneMiddleware(lambda request: StreamingHttpResponse(zones()))
+    request = RequestFactory().get("/")
+    request.user, request.membership = admin.user, admin
+    admin.user.time_zone = "America/New_York"
+
+    response = middleware(request)
+
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+    assert b"".join(response.streaming_content) == b"America/New_York"
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
 
 
 def test_time_zone_shows_on_pages(admin):

@@ -7,7 +7,8 @@ WorkspaceMiddleware).
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -39,6 +40,15 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             timezone.deactivate()
+        if zone is not None and response.streaming:
+            # A streamed body (a CSV export) is produced after this returns: it gets the zone too.
+            response.streaming_content = _in_zone(zone, response.streaming_content)  # type: ignore[attr-defined]
+        return response
+
+
+def _in_zone(zone: zoneinfo.ZoneInfo, content: Iterable[Any]) -> Iterator[Any]:
+    with timezone.override(zone):
+        yield from content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -394,6 +395,40 @@ _merge_routes("accounts")
 _merge_routes("contacts")
 
 
+def _timeline_routes(object_type: str, get: Callable[..., Any]) -> None:
+    @router.get(
+        f"/{object_type}/{{id}}/timeline",
+        response=PageOut[TimelineEntryOut],
+        tags=[object_type],
+        openapi_extra=permission(object_type, "view"),
+        # The ids these routes had before they shared this function (generated clients keep them).
+        operation_id=f"guanxi_customers_api_{object_type.removesuffix('s')}_timeline",
+    )
+    def record_timeline(
+        request: HttpRequest,
+        id: int,
+        limit: int = 30,
+        cursor: str | None = None,
+        group: str | None = None,
+    ) -> dict[str, Any]:
+        """Newest first. `group` narrows to activities, tasks, changes (comma-separated)."""
+        actor = _member(request)
+        record = get(actor=actor, id=id)
+        page = timeline.page(
+            membership=actor,
+            subject=(object_type, record.pk),
+            groups=[g for g in (group or "").split(",") if g] or None,
+            cursor=cursor,
+            limit=clamp_limit(limit),
+        )
+        page["items"] = [_entry_out(e) for e in page["items"]]
+        return page
+
+
+_timeline_routes("accounts", selectors.account_get)
+_timeline_routes("contacts", selectors.contact_get)
+
+
 # --- Accounts -----------------------------------------------------------------------------------
 
 
@@ -500,33 +535,6 @@ def restore_account(request: HttpRequest, id: int) -> Any:
     account_services.account_restore(actor=actor, account=account)
     account = selectors.account_get(actor=actor, id=id)
     return account_out(actor, account, active_fields(actor.workspace_id, "accounts"))
-
-
-@router.get(
-    "/accounts/{id}/timeline",
-    response=PageOut[TimelineEntryOut],
-    tags=["accounts"],
-    openapi_extra=permission("accounts", "view"),
-)
-def account_timeline(
-    request: HttpRequest,
-    id: int,
-    limit: int = 30,
-    cursor: str | None = None,
-    group: str | None = None,
-) -> dict[str, Any]:
-    """Newest first. `group` narrows to activities, tasks, changes (comma-separated)."""
-    actor = _member(request)
-    account = selectors.account_get(actor=actor, id=id)
-    page = timeline.page(
-        membership=actor,
-        subject=("accounts", account.pk),
-        groups=[g for g in (group or "").split(",") if g] or None,
-        cursor=cursor,
-        limit=clamp_limit(limit),
-    )
-    page["items"] = [_entry_out(e) for e in page["items"]]
-    return page
 
 
 # --- Contacts -----------------------------------------------------------------------------------
@@ -642,32 +650,6 @@ def restore_contact(request: HttpRequest, id: int) -> Any:
     contact_services.contact_restore(actor=actor, contact=contact)
     contact = selectors.contact_get(actor=actor, id=id)
     return contact_out(actor, contact, active_fields(actor.workspace_id, "contacts"))
-
-
-@router.get(
-    "/contacts/{id}/timeline",
-    response=PageOut[TimelineEntryOut],
-    tags=["contacts"],
-    openapi_extra=permission("contacts", "view"),
-)
-def contact_timeline(
-    request: HttpRequest,
-    id: int,
-    limit: int = 30,
-    cursor: str | None = None,
-    group: str | None = None,
-) -> dict[str, Any]:
-    actor = _member(request)
-    contact = selectors.contact_get(actor=actor, id=id)
-    page = timeline.page(
-        membership=actor,
-        subject=("contacts", contact.pk),
-        groups=[g for g in (group or "").split(",") if g] or None,
-        cursor=cursor,
-        limit=clamp_limit(limit),
-    )
-    page["items"] = [_entry_out(e) for e in page["items"]]
-    return page
 
 
 # --- Tags ----------------------------------------------------------------------------------------

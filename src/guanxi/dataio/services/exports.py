@@ -24,7 +24,7 @@ from itertools import islice
 from typing import IO, Any
 
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -363,17 +363,13 @@ def csv_chunks(export: Export, tally: RowTally) -> Iterator[str | bytes]:
 def csv_response(export: Export) -> StreamingHttpResponse:
     """Streamed CSV (UTF-8 with BOM). The audit event is written when the stream ends, with the
     number of rows sent (and `complete: false` if the client went away). The body is produced
-    after the view has returned, when the middleware has already reset the member's time zone
-    and language: the stream brings back the ones of the request."""
-    zone = timezone.get_current_timezone()
-    language = translation.get_language()
+    after the view has returned; UserTimezoneMiddleware keeps the member's time zone for it."""
 
     def stream() -> Iterator[str | bytes]:
         tally = RowTally()
         complete = False
         try:
-            with timezone.override(zone), translation.override(language):
-                yield from csv_chunks(export, tally)
+            yield from csv_chunks(export, tally)
             complete = True
         finally:
             export.record(tally.rows, complete=complete)

@@ -478,11 +478,6 @@ def link_accounts(ctx: ImportContext, prepared: list[Prepared]) -> list[Prepared
     return prepared
 
 
-def prepare(ctx: ImportContext, rows: Iterable[readers.Row]) -> list[Prepared]:
-    """Both steps of preparing a batch, in this thread."""
-    return link_accounts(ctx, prepare_rows(ctx, rows))
-
-
 # --- Commit -----------------------------------------------------------------------------------------
 
 
