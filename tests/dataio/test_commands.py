@@ -99,3 +99,37 @@ def test_export_writes_csv_and_xlsx(owner, tmp_path, capsys):
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert names == ["Name", "Bob", "'=1+1"]
     assert "Exported 2 contacts" in capsys.readouterr().out
+
+
+def test_commands_speak_the_workspaces_language_and_time_zone(owner, workspace, tmp_path, capsys):
+    from datetime import UTC, datetime
+
+    workspace.locale, workspace.time_zone = "zh-hans", "America/New_York"
+    workspace.save(update_fields=["locale", "time_zone"])
+    contact = contact_create(actor=owner, data={"name": "张三"})
+    Contact.objects.filter(pk=contact.pk).update(
+        last_followed_at=datetime(2026, 1, 5, 16, 30, tzinfo=UTC)
+    )
+    target = tmp_path / "out.csv"
+
+    call_command(
+        "export", "contacts", str(target), workspace=workspace.slug, columns="last_followed_at"
+    )
+
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert lines == ["姓名,最近跟进", "张三,2026-01-05 11:30"]
+
+
+def test_a_refused_file_is_one_clear_error_in_the_workspaces_language(owner, workspace, tmp_path):
+    workspace.locale = "zh-hans"
+    workspace.save(update_fields=["locale"])
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"garbage\x00\xff\xfe")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import", "contacts", str(path), workspace=workspace.slug)
+
+    message = str(refused.value)
+    assert "CSV" in message and "Upload" not in message  # in Chinese
+    assert message.count(message.split("。")[0]) == 1  # said once
+    assert ImportJob.objects.count() == 0

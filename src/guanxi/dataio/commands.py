@@ -1,9 +1,17 @@
-"""What `guanxi import` and `guanxi export` share: the member they act as."""
+"""What `guanxi import` and `guanxi export` share: the member they act as, the language and time
+zone they speak in, and how a domain error becomes a command error."""
 
 from __future__ import annotations
 
-from django.core.management.base import CommandError
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils import timezone, translation
+
+from guanxi.core.errors import GuanxiError
 from guanxi.core.models import Membership
 
 
@@ -23,3 +31,26 @@ def command_actor(workspace: str, email: str | None) -> Membership:
     if member is None:
         raise CommandError(f"Workspace '{workspace}' does not exist or has no active owner.")
     return member
+
+
+@contextmanager
+def workspace_locale(actor: Membership) -> Iterator[None]:
+    """The workspace's language and time zone, as its import jobs and pages use: messages,
+    column headers, labels and times of a Chinese workspace come out in Chinese and its zone."""
+    workspace = actor.workspace
+    try:
+        zone = zoneinfo.ZoneInfo(workspace.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    with translation.override(workspace.locale or settings.LANGUAGE_CODE), timezone.override(zone):
+        yield
+
+
+def command_error(error: GuanxiError) -> CommandError:
+    """The error's message and each field's problems, without repeating the message."""
+    problems = [
+        f"{name}: {' '.join(map(str, messages))}"
+        for name, messages in error.fields.items()
+        if [str(m) for m in messages] != [str(error.message)]
+    ]
+    return CommandError(" ".join([str(error.message), *problems]).strip())

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.core.errors import GuanxiError
+from guanxi.core.models import Membership
 from guanxi.customers.listing import ListQuery
-from guanxi.dataio.commands import command_actor
+from guanxi.dataio.commands import command_actor, command_error, workspace_locale
 from guanxi.dataio.services.exports import csv_write, export_prepare, xlsx_write
 
 
@@ -38,6 +39,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = command_actor(options["workspace"], options.get("email"))
+        with workspace_locale(actor):
+            self._run(actor, options)
+
+    def _run(self, actor: Membership, options: dict[str, Any]) -> None:
         target = options["file"]
         file_format = options["format"] or ("xlsx" if target.lower().endswith(".xlsx") else "csv")
         filters = {}
@@ -66,7 +71,6 @@ class Command(BaseCommand):
                 with Path(target).open("w", encoding="utf-8", newline="") as text:
                     rows = csv_write(export, text)
         except GuanxiError as error:
-            problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.fields.items())
-            raise CommandError(f"{error.message} {problems}".strip())
+            raise command_error(error)
         if target != "-":
             self.stdout.write(f"Exported {rows:,} {options['object_type']} to {target}.")

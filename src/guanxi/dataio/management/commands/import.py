@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guanxi.core.errors import GuanxiError
-from guanxi.dataio.commands import command_actor
+from guanxi.core.models import Membership
+from guanxi.dataio.commands import command_actor, command_error, workspace_locale
 from guanxi.dataio.models import DuplicateMode, ImportJob, ImportStatus
 from guanxi.dataio.selectors import describe_errors, error_labels
 from guanxi.dataio.services.imports import import_create
@@ -45,6 +46,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = command_actor(options["workspace"], options.get("email"))
+        with workspace_locale(actor):
+            self._run(actor, options)
+
+    def _run(self, actor: Membership, options: dict[str, Any]) -> None:
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
@@ -63,8 +68,7 @@ class Command(BaseCommand):
                     background=False,
                 )
         except GuanxiError as error:
-            problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.fields.items())
-            raise CommandError(f"{error.message} {problems}".strip())
+            raise command_error(error)
         mapped = {h: t for h, t in job.mapping.items() if t}
         self.stdout.write(
             f"Import #{job.pk}: {path.name} ({job.file_format}"
