@@ -16,12 +16,15 @@ TASKS = 8
 MIN_TICKS = 4
 
 
-def _tick_of(value: object) -> str:
-    """ScheduledRun.tick as the job's own key (SQLite returns text in UTC, PostgreSQL datetimes)."""
+def _as_datetime(value: object) -> datetime:
+    """ScheduledRun.tick as an aware datetime (SQLite returns text in UTC, PostgreSQL datetimes)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _tick_of(value: object) -> str:
+    """ScheduledRun.tick as the job's own key."""
+    return _as_datetime(value).astimezone(UTC).strftime("%Y%m%dT%H%M%S")
 
 
 def _runs_per_key(directory: Path) -> Counter[str]:
@@ -100,11 +103,10 @@ def test_two_workers_run_each_tick_and_each_task_exactly_once(tmp_path, new_data
     assert set(claimed.values()) == {1}
     assert effects == claimed, f"side effects {effects} != claimed ticks {claimed}"
     assert all(finished is not None and error == "" for _tick, _worker, finished, error in runs)
-    # Ticks are consecutive seconds: none was skipped while both workers were up.
-    seconds = sorted(datetime.strptime(key, "%Y%m%dT%H%M%S") for key in claimed)
-    assert [(b - a).total_seconds() for a, b in zip(seconds, seconds[1:], strict=False)] == [
-        1.0
-    ] * (len(seconds) - 1)
+    # Every claimed tick is one of the job's whole-second ticks. Gaps are allowed: only the latest
+    # tick runs, so a worker held up past a second (two busy cores) legitimately skips one; the
+    # frozen-clock tests in test_scheduler.py pin the exact tick arithmetic.
+    assert all(_as_datetime(tick).microsecond == 0 for tick, *_ in runs)
 
     # Then core's own jobs were claimed once too, however many workers started
     core_runs = database.query(
