@@ -101,12 +101,20 @@ def machine() -> dict[str, Any]:
             memory = handle.readline().split()[1] + " kB"
     except OSError:
         pass
+    settings: dict[str, str] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+            # The server settings that decide bulk-load and cache speed (docs/deploy.md).
+            cursor.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+                [list(PG_SETTINGS)],
+            )
+            settings = dict(cursor.fetchall())
         else:
             cursor.execute("SELECT sqlite_version()")
-        version = cursor.fetchone()[0]
+            version = cursor.fetchone()[0]
     return {
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -114,7 +122,22 @@ def machine() -> dict[str, Any]:
         "memory": memory,
         "database": connection.vendor,
         "database_version": version,
+        **({"database_settings": settings} if settings else {}),
     }
+
+
+PG_SETTINGS = (
+    "shared_buffers",
+    "effective_cache_size",
+    "maintenance_work_mem",
+    "work_mem",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "wal_compression",
+    "synchronous_commit",
+    "random_page_cost",
+    "autovacuum",
+)
 
 
 # --- P3: the contact list ----------------------------------------------------------------------------

@@ -299,7 +299,13 @@ def test_other_workspaces_are_untouched_by_recycling(workspace, other_workspace,
 def test_pool_records_are_masked_for_reps_until_claimed(manager, rep, pool):
     pool.mask_contact_details = True
     pool.save()
-    account = pooled(manager, phone="13812345678", email="boss@acme.cn")
+    account = pooled(
+        manager,
+        phone="13812345678",
+        email="boss@acme.cn",
+        other_phones="13912345678",
+        other_emails="sales@acme.cn",
+    )
     rep_api, manager_api = api_for(rep), api_for(manager)
 
     seen_by_rep = rep_api.get(f"/pools/{pool.pk}/records").json()["items"]
@@ -313,6 +319,8 @@ def test_pool_records_are_masked_for_reps_until_claimed(manager, rep, pool):
             "masked": True,
             "phone": "+86138****5678",
             "email": "b••••@acme.cn",
+            "other_phones": ["+86139****5678"],
+            "other_emails": ["s••••@acme.cn"],
             "level": "",
             "city": "",
             "province": "",
@@ -321,7 +329,9 @@ def test_pool_records_are_masked_for_reps_until_claimed(manager, rep, pool):
         }
     ]
     assert seen_by_manager[0]["phone"] == "+8613812345678"
+    assert seen_by_manager[0]["other_phones"] == ["+8613912345678"]
     assert claimed["phone"] == "+8613812345678"
+    assert claimed["other_emails"] == ["sales@acme.cn"]
 
 
 def test_two_reps_claiming_at_once_one_wins(concurrent_db):

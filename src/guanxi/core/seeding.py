@@ -3,7 +3,7 @@
 Modules register a seeder with `register_seeder`; `guanxi seed --workspace SLUG --contacts N …`
 creates (or reuses) the workspace, its members and teams, and calls every seeder in order with
 the counts asked for. Seeders write through `bulk_insert`, which uses COPY on PostgreSQL and
-batched executemany in one transaction on SQLite — the fastest path each engine has — and skips
+batched inserts in one transaction on SQLite (core/sqlite_insert.py) — the fastest path each engine has — and skips
 services, audit and per-row validation on purpose: this is load for benchmarks, not data entry.
 """
 
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+
+from .sqlite_insert import insert_rows
 
 BATCH = 10_000
 
@@ -65,17 +67,15 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                     copy.write_row(row)
                     written += 1
             return written
-        placeholders = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {name} ({quoted}) VALUES ({placeholders})"  # noqa: S608
         batch: list[Sequence[Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) >= BATCH:
-                cursor.executemany(sql, batch)
+                insert_rows(cursor, table, columns, batch)
                 written += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            insert_rows(cursor, table, columns, batch)
             written += len(batch)
     return written
 

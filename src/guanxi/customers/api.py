@@ -58,6 +58,8 @@ class AccountOut(Schema):
     website: str | None = None
     phone: str | None = None
     email: str | None = None
+    other_phones: list[str] | None = None
+    other_emails: list[str] | None = None
     country: str | None = None
     province: str | None = None
     city: str | None = None
@@ -83,6 +85,8 @@ class AccountIn(InputSchema):
     website: str | None = None
     phone: str | None = None
     email: str | None = None
+    other_phones: list[str] | None = None
+    other_emails: list[str] | None = None
     country: str | None = None
     province: str | None = None
     city: str | None = None
@@ -112,6 +116,8 @@ class ContactOut(Schema):
     mobile: str | None = None
     phone: str | None = None
     email: str | None = None
+    other_phones: list[str] | None = None
+    other_emails: list[str] | None = None
     wechat: str | None = None
     birthday: date | None = None
     email_consent: str | None = None
@@ -140,6 +146,8 @@ class ContactIn(InputSchema):
     mobile: str | None = None
     phone: str | None = None
     email: str | None = None
+    other_phones: list[str] | None = None
+    other_emails: list[str] | None = None
     wechat: str | None = None
     birthday: date | None = None
     email_consent: str | None = None
@@ -242,6 +250,8 @@ def account_out(actor: Membership, account: Account, fields: list[CustomField]) 
         "website": account.website,
         "phone": account.phone,
         "email": account.email,
+        "other_phones": account.other_phones,
+        "other_emails": account.other_emails,
         "country": account.country,
         "province": account.province,
         "city": account.city,
@@ -272,6 +282,8 @@ def contact_out(actor: Membership, contact: Contact, fields: list[CustomField]) 
         "mobile": contact.mobile,
         "phone": contact.phone,
         "email": contact.email,
+        "other_phones": contact.other_phones,
+        "other_emails": contact.other_emails,
         "wechat": contact.wechat,
         "birthday": contact.birthday,
         "email_consent": contact.email_consent,
@@ -848,6 +860,8 @@ class PoolRecordOut(Schema):
     masked: bool
     phone: str | None = None
     email: str | None = None
+    other_phones: list[str] | None = None
+    other_emails: list[str] | None = None
     mobile: str | None = None
     wechat: str | None = None
     level: str | None = None
@@ -979,11 +993,11 @@ def pool_records(
     actor = _member(request)
     pool = selectors.pool_get(actor=actor, id=id)
     queryset = selectors.pool_record_queryset(actor=actor, pool=pool, q=q or "")
-    masked = selectors.pool_masks_details(actor=actor, pool=pool)
+    shape = selectors.pool_record_shaper(actor=actor, pool=pool)
     return keyset_page(
         queryset,
         order=["-id"],
         cursor=cursor,
         limit=clamp_limit(limit),
-        serialize=lambda record: selectors.pool_record_out(record, masked=masked),
+        serialize=shape,
     )

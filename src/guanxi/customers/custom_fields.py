@@ -318,3 +318,39 @@ def display_value(
         if parsed is not None:
             return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+# Custom field types whose values global search finds ("search where textual"); select fields
+# by their labels, as people see them.
+SEARCHED_TYPES = frozenset(
+    {
+        CustomFieldType.TEXT,
+        CustomFieldType.LONG_TEXT,
+        CustomFieldType.URL,
+        CustomFieldType.EMAIL,
+        CustomFieldType.PHONE,
+        CustomFieldType.SINGLE_SELECT,
+        CustomFieldType.MULTI_SELECT,
+    }
+)
+SEARCHED_LONG_TEXT = 200  # characters of a long text that search looks at
+
+
+def searchable_text(custom: dict[str, Any], fields: list[CustomField]) -> str:
+    """The textual custom values of a record, for its search text (active fields only)."""
+    parts = []
+    for field in fields:
+        if field.field_type not in SEARCHED_TYPES:
+            continue
+        value = custom.get(field.key)
+        if value is None or value == "" or value == []:
+            continue
+        if field.field_type == CustomFieldType.SINGLE_SELECT:
+            text = field.choice_labels().get(str(value), str(value))
+        elif field.field_type == CustomFieldType.MULTI_SELECT:
+            labels = field.choice_labels()
+            text = " ".join(labels.get(str(v), str(v)) for v in value)
+        else:
+            text = str(value)[:SEARCHED_LONG_TEXT]
+        parts.append(" ".join(text.split()))
+    return " ".join(parts)

@@ -233,6 +233,10 @@ def demo_customers(workspace: Workspace) -> None:
             data["phone"] = (
                 f"0{rng.choice(['10', '21', '755', '571', '28'])}{rng.randint(60000000, 89999999)}"
             )
+            if index % 3 == 0:  # a 400 service hotline besides the switchboard
+                data["other_phones"] = [f"400-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"]
+        if website and index % 2 == 0:
+            data["other_emails"] = [f"sales@{website}"]
         account = account_create(actor=owner, data=data)
         is_english = data["country"] != "CN"
         for _ in range(1 if is_english else rng.randint(1, 2)):

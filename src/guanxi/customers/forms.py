@@ -162,6 +162,23 @@ def custom_submitted(field: CustomField, value: Any, current: Any) -> Any:
 # --- Account and contact forms --------------------------------------------------------------------
 
 
+def add_other_values_fields(form: forms.Form) -> None:
+    """The boxes for a record's other phones and emails: several values in one box, separated
+    by commas (the services split and normalize them)."""
+    form.fields["other_phones"] = forms.CharField(
+        label=_("Other phones"),
+        required=False,
+        help_text=_("Separate several with commas."),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    form.fields["other_emails"] = forms.CharField(
+        label=_("Other emails"),
+        required=False,
+        help_text=_("Separate several with commas."),
+        widget=forms.TextInput(attrs={"inputmode": "email"}),
+    )
+
+
 class RecordForm(StyledForm):
     """Shared by the account and contact forms: hidden fields are left out, read-only ones are
     shown disabled (and never sent), the owner is offered only with the assign permission, and
@@ -332,18 +349,19 @@ class AccountForm(RecordForm):
         self.fields["size"] = forms.ChoiceField(
             label=_("Size"), required=False, choices=[("", "—"), *CompanySize.choices]
         )
+        self.fields["phone"] = forms.CharField(
+            label=_("Phone"), required=False, widget=text(attrs={"type": "tel"})
+        )
+        self.fields["email"] = forms.CharField(
+            label=_("Email"), required=False, widget=text(attrs={"type": "email"})
+        )
+        add_other_values_fields(self)
         self.fields["source"] = forms.ChoiceField(
             label=_("Source"),
             required=False,
             choices=picklist_choices(
                 workspace_id, PicklistKey.SOURCE, current=record.source if record else ""
             ),
-        )
-        self.fields["phone"] = forms.CharField(
-            label=_("Phone"), required=False, widget=text(attrs={"type": "tel"})
-        )
-        self.fields["email"] = forms.CharField(
-            label=_("Email"), required=False, widget=text(attrs={"type": "email"})
         )
         self.fields["website"] = forms.CharField(
             label=_("Website"), required=False, widget=text(attrs={"inputmode": "url"})
@@ -367,6 +385,8 @@ class AccountForm(RecordForm):
             "email", "website", "country", "province", "city", "address", "description",
         )  # fmt: skip
         initial = {name: getattr(record, name) for name in names}
+        initial["other_phones"] = ", ".join(record.other_phones)
+        initial["other_emails"] = ", ".join(record.other_emails)
         initial["owner"] = str(record.owner_id or "")
         initial["tags"] = ", ".join(t.name for t in record.tags.all())
         return initial
@@ -405,6 +425,7 @@ class ContactForm(RecordForm):
         self.fields["email"] = forms.CharField(
             label=_("Email"), required=False, widget=text(attrs={"type": "email"})
         )
+        add_other_values_fields(self)
         self.fields["wechat"] = forms.CharField(label=_("WeChat ID"), required=False)
         self.fields["birthday"] = forms.CharField(
             label=_("Birthday"), required=False, widget=text(attrs={"type": "date"})
@@ -436,6 +457,8 @@ class ContactForm(RecordForm):
             "sms_consent", "description",
         )  # fmt: skip
         initial = {name: getattr(record, name) for name in names}
+        initial["other_phones"] = ", ".join(record.other_phones)
+        initial["other_emails"] = ", ".join(record.other_emails)
         initial["account"] = str(record.account_id or "")
         initial["birthday"] = record.birthday.isoformat() if record.birthday else ""
         initial["owner"] = str(record.owner_id or "")

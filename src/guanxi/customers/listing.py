@@ -52,6 +52,8 @@ ACCOUNT_FILTERS: dict[str, tuple[str, str]] = {
     "city": ("exact", "city"),
     "phone": ("phone", "phone"),
     "email": ("email", "email"),
+    "other_phones": ("phones", "other_phones"),
+    "other_emails": ("emails", "other_emails"),
 }
 CONTACT_FILTERS: dict[str, tuple[str, str]] = {
     **COMMON_FILTERS,
@@ -61,6 +63,8 @@ CONTACT_FILTERS: dict[str, tuple[str, str]] = {
     "mobile": ("phone", "mobile"),
     "phone": ("phone", "phone"),
     "email": ("email", "email"),
+    "other_phones": ("phones", "other_phones"),
+    "other_emails": ("emails", "other_emails"),
     "wechat": ("exact", "wechat"),
     "email_consent": ("exact", "email_consent"),
     "sms_consent": ("exact", "sms_consent"),
@@ -254,6 +258,14 @@ def apply_filters(
             queryset = queryset.filter(**{f"{name}__contains": digits})
         elif kind == "email":
             queryset = queryset.filter(**{f"{name}__icontains": value.casefold()})
+        elif kind in ("phones", "emails"):
+            # A JSON list: match inside its text, as the single columns are matched.
+            needle = phone_query_digits(value) if kind == "phones" else value.casefold()
+            if not needle:
+                raise _bad(raw_name, _("Enter at least 3 digits."))
+            alias = f"{name}_text"
+            queryset = queryset.alias(**{alias: Cast(name, models.TextField())})
+            queryset = queryset.filter(**{f"{alias}__contains": needle})
         elif op == "in":
             queryset = queryset.filter(**{f"{name}__in": value.split(",")})
         else:

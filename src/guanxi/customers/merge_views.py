@@ -76,12 +76,12 @@ def duplicates(request: HttpRequest, object_type: str = "accounts") -> HttpRespo
     hidden = hidden_fields(actor, object_type)
     shown = []
     for group in groups:
-        field = KEY_LABELS.get(group.key, group.key)
+        fields = {KEY_LABELS.get(f, f) for f in group.fields or (group.key,)}
         shown.append(
             {
                 "reason": reason_label("name" if group.key == "name_key" else group.key),
                 "value": ""
-                if field in hidden
+                if fields & hidden
                 else (group.records[0].name if group.key == "name_key" else group.value),
                 "records": group.records,
                 "merge_url": reverse("merge:merge", args=[object_type])

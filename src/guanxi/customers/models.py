@@ -198,6 +198,11 @@ class CustomerRecord(TenantModel):
         verbose_name=_("pool"),
         db_index=False,
     )
+    # Numbers and addresses beyond the main ones (E.164 / case-folded, in the order entered):
+    # a company's switchboard and hotline, a person's second mobile. Searched and checked for
+    # duplicates like the main ones.
+    other_phones = models.JSONField(_("other phones"), default=list, blank=True)
+    other_emails = models.JSONField(_("other emails"), default=list, blank=True)
     source = models.CharField(_("source"), max_length=40, blank=True)
     description = models.TextField(_("notes"), blank=True)
     custom = models.JSONField(default=dict, blank=True)

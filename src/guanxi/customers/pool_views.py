@@ -66,7 +66,7 @@ def pool_list(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     try:
         queryset = selectors.pool_record_queryset(actor=actor, pool=pool, q=q)
-        masked = selectors.pool_masks_details(actor=actor, pool=pool)
+        shape = selectors.pool_record_shaper(actor=actor, pool=pool)
         levels = selectors.picklist_labels(workspace_id=actor.workspace_id).get(
             PicklistKey.ACCOUNT_LEVEL, {}
         )
@@ -76,7 +76,7 @@ def pool_list(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             cursor=request.GET.get("cursor") or None,
             limit=PAGE_SIZE,
             serialize=lambda r: {
-                **selectors.pool_record_out(r, masked=masked),
+                **shape(r),
                 "record": r,
                 "level_label": levels.get(getattr(r, "level", ""), getattr(r, "level", "")),
             },

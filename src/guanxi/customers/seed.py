@@ -27,6 +27,7 @@ from guanxi.core.seeding import (
 
 from .models import Account, Contact, CustomerPool, LifecycleStage
 from .normalize import company_key, pinyin_keys, split_person_name
+from .search import phone_digits
 
 LEVELS = ["A", "B", "B", "C", "C", "C", ""]
 STAGES = [s.value for s in LifecycleStage]
@@ -93,14 +94,15 @@ def _account_rows(
         created = NOW - timedelta(days=rng.randint(0, 1000), seconds=rng.randint(0, 86_400))
         followed = created + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.6 else None
         owner = rng.choice(owners) if rng.random() < 0.9 else None
-        search_text = " ".join(
-            p for p in (name.casefold(), full, initials, phone[1:], phone[3:]) if p
-        )
+        # As customers/search.py writes it: pinyin and initials live in their own columns.
+        search_text = " ".join(p for p in (name.casefold(), phone_digits(phone)) if p)
         yield (
             first_id + offset,
             context.workspace.pk,
             owner,
             pool_id,
+            "[]",
+            "[]",
             rng.choice(SOURCES),
             "",
             "{}",
@@ -159,15 +161,16 @@ def _contact_rows(
         created = NOW - timedelta(days=rng.randint(0, 1000), seconds=rng.randint(0, 86_400))
         followed = created + timedelta(days=rng.randint(0, 200)) if rng.random() < 0.6 else None
         owner = rng.choice(owners) if rng.random() < 0.9 else None
-        search_text = " ".join(
-            p for p in (name.casefold(), full, initials, mobile_e164[1:], mobile, email) if p
-        )
+        # A CN mobile's national digits are inside its international ones (search.py).
+        search_text = " ".join(p for p in (name.casefold(), mobile_e164[1:], email) if p)
         consent = rng.choice(["unknown", "unknown", "granted", "withdrawn"])
         yield (
             first_id + offset,
             context.workspace.pk,
             owner,
             pool_id,
+            "[]",
+            "[]",
             rng.choice(SOURCES),
             "",
             json.dumps({}),

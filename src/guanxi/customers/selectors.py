@@ -3,6 +3,7 @@ not deleted) and with the joins done here so no caller can cause N+1 queries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -10,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from guanxi.core.apikit import keyset_page
 from guanxi.core.errors import NotFound
 from guanxi.core.models import Membership
-from guanxi.core.permissions import require
+from guanxi.core.permissions import hidden_fields, require
 
 from .custom_fields import active_fields
 from .listing import ListQuery, apply_filters, apply_search, sort_order
@@ -339,7 +340,21 @@ def mask_email(value: str) -> str:
     return f"{local[:1]}{MASK}@{domain}"
 
 
-def pool_record_out(record: Any, *, masked: bool) -> dict[str, Any]:
+def pool_record_shaper(*, actor: Membership, pool: Any) -> Callable[[Any], dict[str, Any]]:
+    """How the pool list (page and API alike) shows a record to this member: contact details
+    masked if the pool says so, fields their role hides left out."""
+    masked = pool_masks_details(actor=actor, pool=pool)
+    hidden = hidden_fields(actor, pool.object_type)
+    return lambda record: pool_record_out(record, masked=masked, hidden=hidden)
+
+
+# Pool record keys → the field a role may hide (role editor names).
+POOL_RECORD_FIELDS = {"account_id": "account"}
+
+
+def pool_record_out(
+    record: Any, *, masked: bool, hidden: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     is_contact = isinstance(record, Contact)
     data = {
         "id": record.pk,
@@ -347,6 +362,8 @@ def pool_record_out(record: Any, *, masked: bool) -> dict[str, Any]:
         "masked": masked,
         "phone": record.phone,
         "email": record.email,
+        "other_phones": list(record.other_phones),
+        "other_emails": list(record.other_emails),
         "last_followed_at": record.last_followed_at,
         "updated_at": record.updated_at,
     }
@@ -357,9 +374,14 @@ def pool_record_out(record: Any, *, masked: bool) -> dict[str, Any]:
     if masked:
         data["phone"] = mask_phone(data["phone"])
         data["email"] = mask_email(data["email"])
+        data["other_phones"] = [mask_phone(v) for v in data["other_phones"]]
+        data["other_emails"] = [mask_email(v) for v in data["other_emails"]]
         if is_contact:
             data["mobile"] = mask_phone(data["mobile"])
             data["wechat"] = MASK if data["wechat"] else ""
+    for key in list(data):
+        if POOL_RECORD_FIELDS.get(key, key) in hidden:
+            del data[key]
     return data
 
 

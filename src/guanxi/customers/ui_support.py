@@ -199,7 +199,9 @@ def bulk_records(
             else selectors.contact_queryset(actor=actor)
         )
         queryset = base.filter(pk__in=ids or [])
-    rows = list(queryset.prefetch_related("tags")[: BULK_LIMIT + 1])
+    # In id order, so what a bulk action reports (and which rows it refuses) does not depend on
+    # the plan the database picked.
+    rows = list(queryset.prefetch_related("tags").order_by("pk")[: BULK_LIMIT + 1])
     if len(rows) > BULK_LIMIT:
         raise ValidationFailed(
             _("Choose at most %(limit)d records at a time.") % {"limit": BULK_LIMIT}

@@ -1,5 +1,5 @@
 """Fast inserts for imports: rows given as {attname: value} dicts go straight to the database —
-COPY on PostgreSQL, executemany on SQLite — inside the caller's transaction.
+COPY on PostgreSQL, plain INSERTs on SQLite (core/sqlite_insert.py) — inside the caller's transaction.
 
 Django's bulk_create spends most of an import's write time building model instances and
 preparing every field of every row through the generic field API; here each row is one list
@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+
+from guanxi.core.sqlite_insert import insert_rows
 
 
 def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -142,11 +144,7 @@ class Table:
                     for row in values:
                         copy.write_row(row)
             else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {quote(self.table)} ({names}) VALUES ({marks})",  # noqa: S608
-                    values,
-                )
+                insert_rows(cursor, self.table, [str(c) for c in columns], values)
         return ids
 
 

@@ -29,9 +29,12 @@ from ..search import refresh_search_columns
 from .pool import default_pool
 from .records import (
     clean_choice,
+    clean_email_list,
     clean_owner,
+    clean_phone_list,
     clean_tag_names,
     clean_text,
+    drop_main_values,
     lookups,
     picklist_value,
     purge,
@@ -53,6 +56,8 @@ WRITABLE = (
     "website",
     "phone",
     "email",
+    "other_phones",
+    "other_emails",
     "country",
     "province",
     "city",
@@ -73,6 +78,8 @@ AUDITED = [
     "website",
     "phone",
     "email",
+    "other_phones",
+    "other_emails",
     "country",
     "province",
     "city",
@@ -84,8 +91,6 @@ AUDITED = [
     "owner",
     "custom",
 ]
-# Fields the duplicate check compares (cleaned values).
-DUPLICATE_KEYS = ("name_key", "credit_code", "phone", "email")
 # Permission field names (role editor) for API names that differ.
 PERMISSION_FIELD = {"owner_id": "owner"}
 
@@ -207,6 +212,25 @@ def clean_fields(
     attempt("website", lambda v: cleaned.__setitem__("website", _clean_website(v)))
     attempt("phone", phone)
     attempt("email", email)
+    attempt(
+        "other_phones",
+        lambda v: cleaned.__setitem__(
+            "other_phones",
+            clean_phone_list(
+                v,
+                field="other_phones",
+                region=workspace.phone_region,
+                current=current.other_phones,
+            ),
+        ),
+    )
+    attempt(
+        "other_emails",
+        lambda v: cleaned.__setitem__(
+            "other_emails",
+            clean_email_list(v, field="other_emails", current=current.other_emails),
+        ),
+    )
     attempt("country", lambda v: cleaned.__setitem__("country", _clean_country(v)))
     for key, limit in (("province", 60), ("city", 60), ("address", 255)):
         attempt(
@@ -265,6 +289,8 @@ def clean_fields(
             errors.update(exc.fields)
     if errors:
         raise ValidationFailed(fields=errors)
+    drop_main_values(cleaned, current, "other_phones", ("phone",))
+    drop_main_values(cleaned, current, "other_emails", ("email",))
     return cleaned
 
 
@@ -301,7 +327,9 @@ def account_create(
         created_by_id=actor.user_id,
         **cleaned,
     )
-    refresh_search_columns(account, person=False)
+    refresh_search_columns(
+        account, person=False, custom_fields=lookups(actor).custom_fields(OBJECT_TYPE)
+    )
     account.save()
     set_tags(account, tags)
     changes = audit.diff({}, audit.snapshot(account, AUDITED))
@@ -337,11 +365,7 @@ def account_update(
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
     _check_writable(actor, data)
     cleaned = clean_fields(actor, data, account)
-    identifying = {
-        key: value
-        for key, value in cleaned.items()
-        if key in DUPLICATE_KEYS and value and value != getattr(account, key)
-    }
+    identifying = duplicates.new_identifiers(cleaned, account, duplicates.ACCOUNT_IDENTIFIERS)
     if identifying:
         duplicates.check(
             actor=actor,
@@ -373,10 +397,12 @@ def account_update(
     if not changes:
         check_version(account, version=version)
         return account
-    fields += refresh_search_columns(account, person=False)
+    fields += refresh_search_columns(
+        account, person=False, custom_fields=lookups(actor).custom_fields(OBJECT_TYPE)
+    )
     save_versioned(account, version=version, fields=sorted(set(fields)) or ["name"])
     if "name" in changes:
-        _refresh_contacts_company(account)
+        _refresh_contacts_company(actor, account)
     if new_tags is not None:
         set_tags(account, new_tags)
     write_change(
@@ -390,14 +416,23 @@ def account_update(
     return account
 
 
-def _refresh_contacts_company(account: Account, limit: int = 2000) -> None:
-    """Contacts are found by their company's name too: re-index the account's contacts."""
+def _refresh_contacts_company(actor: Membership, account: Account, limit: int = 2000) -> None:
+    """Contacts are found by their company's name too: re-index the account's contacts (the
+    first `limit`; one read, one bulk write)."""
     from ..models import Contact
 
+    fields = lookups(actor).custom_fields("contacts")
+    changed: list[Contact] = []
+    columns: set[str] = set()
     for contact in Contact.objects.filter(account=account).order_by("pk")[:limit]:
-        changed = refresh_search_columns(contact, person=True)
-        if changed:
-            contact.save(update_fields=changed)
+        found = refresh_search_columns(
+            contact, person=True, custom_fields=fields, company=account.name
+        )
+        if found:
+            changed.append(contact)
+            columns.update(found)
+    if changed:
+        Contact.objects.bulk_update(changed, sorted(columns), batch_size=500)
 
 
 @transaction.atomic

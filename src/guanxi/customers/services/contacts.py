@@ -26,9 +26,12 @@ from ..search import refresh_search_columns
 from .pool import default_pool
 from .records import (
     clean_choice,
+    clean_email_list,
     clean_owner,
+    clean_phone_list,
     clean_tag_names,
     clean_text,
+    drop_main_values,
     lookups,
     picklist_value,
     purge,
@@ -50,6 +53,8 @@ WRITABLE = (
     "mobile",
     "phone",
     "email",
+    "other_phones",
+    "other_emails",
     "wechat",
     "birthday",
     "email_consent",
@@ -71,6 +76,8 @@ AUDITED = [
     "mobile",
     "phone",
     "email",
+    "other_phones",
+    "other_emails",
     "wechat",
     "birthday",
     "email_consent",
@@ -181,6 +188,15 @@ CLEANERS: dict[str, Cleaner] = {
     "mobile": _clean_phone("mobile"),
     "phone": _clean_phone("phone"),
     "email": _clean_email,
+    "other_phones": lambda actor, value, current: clean_phone_list(
+        value,
+        field="other_phones",
+        region=lookups(actor).workspace.phone_region,
+        current=current.other_phones,
+    ),
+    "other_emails": lambda actor, value, current: clean_email_list(
+        value, field="other_emails", current=current.other_emails
+    ),
     "wechat": _clean_text("wechat", 60),
     "birthday": lambda actor, value, current: _clean_birthday(value),
     "email_consent": _clean_consent("email_consent"),
@@ -227,6 +243,8 @@ def clean_fields(
     # are often entered in two boxes; Chinese names in one).
     if "name" in cleaned and "family_name" not in data and "given_name" not in data:
         cleaned["family_name"], cleaned["given_name"] = split_person_name(cleaned["name"])
+    drop_main_values(cleaned, current, "other_phones", ("mobile", "phone"))
+    drop_main_values(cleaned, current, "other_emails", ("email",))
     return cleaned
 
 
@@ -276,7 +294,9 @@ def contact_create(
     contact.owned_since = timezone.now() if owner_id else None
     contact.pool = default_pool(actor.workspace_id, OBJECT_TYPE)
     contact.created_by_id = actor.user_id
-    refresh_search_columns(contact, person=True)
+    refresh_search_columns(
+        contact, person=True, custom_fields=lookups(actor).custom_fields(OBJECT_TYPE)
+    )
     contact.save()
     set_tags(contact, tags)
     changes = audit.diff({}, audit.snapshot(contact, AUDITED))
@@ -315,11 +335,7 @@ def contact_update(
         raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
     _check_writable(actor, set(data))
     cleaned = clean_fields(actor, data, contact)
-    identifying = {
-        key: value
-        for key, value in cleaned.items()
-        if key in ("mobile", "phone", "email") and value and value != getattr(contact, key)
-    }
+    identifying = duplicates.new_identifiers(cleaned, contact, duplicates.CONTACT_IDENTIFIERS)
     if identifying:
         duplicates.check(
             actor=actor,
@@ -348,7 +364,9 @@ def contact_update(
     if not changes:
         check_version(contact, version=version)
         return contact
-    fields += refresh_search_columns(contact, person=True)
+    fields += refresh_search_columns(
+        contact, person=True, custom_fields=lookups(actor).custom_fields(OBJECT_TYPE)
+    )
     save_versioned(contact, version=version, fields=sorted(set(fields)) or ["name"])
     if new_tags is not None:
         set_tags(contact, new_tags)

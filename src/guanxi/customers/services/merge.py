@@ -24,7 +24,7 @@ from guanxi.core.registry import RelatedMover, related_movers
 from ..models import Account, Contact, CustomField, MergeRecord
 from ..normalize import company_key
 from ..search import refresh_search_columns
-from .records import set_tags, tag_names, tags_get_or_create
+from .records import lookups, set_tags, tag_names, tags_get_or_create
 
 MAX_MERGE = 10
 MERGEABLE = {
@@ -81,6 +81,38 @@ def _snapshot(record: Any, object_type: str) -> dict[str, Any]:
     data["tags"] = tag_names(record)
     data["last_followed_at"] = audit._plain(record.last_followed_at)
     return data
+
+
+# The main columns whose values, when the master does not keep them, move to its other phones
+# and emails.
+MAIN_PHONES = {"accounts": ("phone",), "contacts": ("mobile", "phone")}
+
+
+def _keep_every_number(
+    master: Any,
+    before: dict[str, Any],
+    losers: list[Any],
+    object_type: str,
+    changed: dict[str, list[Any]],
+) -> None:
+    """Nothing is lost: every phone number and email address of the merged records (the
+    master's as they were before the merge) that the master does not now hold in a main field
+    becomes one of its other phones or emails."""
+    for others, mains in (
+        ("other_phones", MAIN_PHONES[object_type]),
+        ("other_emails", ("email",)),
+    ):
+        kept = {getattr(master, m) for m in mains}
+        candidates = [*(before[m] for m in mains), *getattr(master, others)]
+        for loser in losers:
+            candidates += [*(getattr(loser, m) for m in mains), *getattr(loser, others)]
+        values: list[str] = []
+        for value in candidates:
+            if value and value not in kept and value not in values:
+                values.append(value)
+        if values != getattr(master, others):
+            changed[others] = [list(getattr(master, others)), values]
+            setattr(master, others, values)
 
 
 def _is_empty(value: Any) -> bool:
@@ -174,12 +206,17 @@ def records_merge(
     if custom != master.custom:
         changed["custom"] = [master.custom, custom]
         master.custom = custom
+    _keep_every_number(master, before, losers, object_type, changed)
     followed = [r.last_followed_at for r in locked.values() if r.last_followed_at]
     if followed and max(followed) != master.last_followed_at:
         master.last_followed_at = max(followed)
     if object_type == "accounts":
         master.name_key = company_key(master.name)
-    refresh_search_columns(master, person=object_type == "contacts")
+    refresh_search_columns(
+        master,
+        person=object_type == "contacts",
+        custom_fields=lookups(actor).custom_fields(object_type),
+    )
     now = timezone.now()
     # Losers first: with them out of the way the master may take their phone or name.
     for loser in losers:
@@ -297,7 +334,11 @@ def merge_undo(*, actor: Membership, object_type: str, master_id: int) -> MergeR
         restored["tags"] = merged_event["tags"][::-1]
     if object_type == "accounts":
         master.name_key = company_key(master.name)
-    refresh_search_columns(master, person=object_type == "contacts")
+    refresh_search_columns(
+        master,
+        person=object_type == "contacts",
+        custom_fields=lookups(actor).custom_fields(object_type),
+    )
     master.version += 1
     master.save()
     record.undone_at = timezone.now()

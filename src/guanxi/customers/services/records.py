@@ -3,6 +3,8 @@ and the timeline entry every change writes, soft delete and restore."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -15,8 +17,13 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.core.models import Membership, Workspace
 
 from ..models import AccountTag, ContactTag, CustomerRecord, PicklistOption, Tag
+from ..normalize import normalize_email, normalize_phone
 
 MAX_TAGS = 30
+MAX_OTHER_VALUES = 10
+# What people put between several numbers or addresses in one box or spreadsheet cell
+# ("138…/139…", "a@x.cn；b@x.cn"). Not spaces: a phone number has them.
+LIST_SEPARATORS = re.compile(r"[,，;；、/|\n\r]+")
 
 
 def clean_text(value: Any, *, field: str, limit: int, required: bool = False) -> str:
@@ -32,6 +39,90 @@ def clean_text(value: Any, *, field: str, limit: int, required: bool = False) ->
             fields={field: [_("Use at most %(limit)d characters.") % {"limit": limit}]}
         )
     return text
+
+
+def split_values(value: Any, *, field: str) -> list[str]:
+    """A list of non-empty texts from a list, or from one text with separators (at most
+    MAX_OTHER_VALUES * 2 before repeats are dropped, so a huge cell is refused early)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: list[Any] = LIST_SEPARATORS.split(value)
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValidationFailed(fields={field: [_("Enter a list.")]})
+    texts = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationFailed(fields={field: [_("Enter text.")]})
+        text = " ".join(item.split())
+        if text:
+            texts.append(text)
+    if len(texts) > MAX_OTHER_VALUES * 2:
+        raise _too_many(field)
+    return texts
+
+
+def _too_many(field: str) -> ValidationFailed:
+    return ValidationFailed(
+        fields={field: [_("Enter at most %(limit)d.") % {"limit": MAX_OTHER_VALUES}]}
+    )
+
+
+def _within_limit(values: list[str], current: list[str], field: str) -> list[str]:
+    """At most MAX_OTHER_VALUES — or as many as the record already has: a merge or an import
+    keeps every number of the records it combines, and such a record must stay editable."""
+    if len(values) > max(MAX_OTHER_VALUES, len(current or [])):
+        raise _too_many(field)
+    return values
+
+
+def clean_phone_list(
+    value: Any, *, field: str, region: str, current: list[str] | None = None
+) -> list[str]:
+    """Other phone numbers, each normalized to E.164, repeats dropped, order kept; `current`
+    are the record's (see _within_limit)."""
+    numbers: dict[str, None] = {}
+    for text in split_values(value, field=field):
+        try:
+            if len(text) > 40:
+                raise ValueError(text)
+            numbers[normalize_phone(text, region)] = None
+        except ValueError:
+            raise ValidationFailed(
+                fields={field: [_("“%(value)s” is not a valid phone number.") % {"value": text}]}
+            )
+    return _within_limit(list(numbers), current or [], field)
+
+
+def clean_email_list(value: Any, *, field: str, current: list[str] | None = None) -> list[str]:
+    """Other email addresses, each normalized, repeats dropped, order kept; `current` are the
+    record's (see _within_limit)."""
+    emails: dict[str, None] = {}
+    for text in split_values(value, field=field):
+        try:
+            emails[normalize_email(text)] = None
+        except ValueError:
+            raise ValidationFailed(
+                fields={field: [_("“%(value)s” is not a valid email address.") % {"value": text}]}
+            )
+    return _within_limit(list(emails), current or [], field)
+
+
+def drop_main_values(
+    cleaned: dict[str, Any], current: Any, others: str, mains: Iterable[str]
+) -> None:
+    """Keep a record's other phones (or emails) free of its main ones: a value typed in both
+    boxes, or a main number changed to one of the others, is kept once, as the main one."""
+    mains = tuple(mains)
+    if others not in cleaned and not any(m in cleaned for m in mains):
+        return
+    main = {cleaned.get(m, getattr(current, m)) for m in mains} - {""}
+    values = cleaned.get(others, getattr(current, others))
+    kept = [v for v in values if v not in main]
+    if others in cleaned or kept != values:
+        cleaned[others] = kept
 
 
 def clean_choice(value: Any, *, field: str, choices: Any) -> str:

@@ -257,7 +257,7 @@ class Presenter:
                 return self._accounts.get(int(value), f"#{value}")
             except (TypeError, ValueError):
                 return str(value)
-        if name == "tags" and isinstance(value, list):
+        if isinstance(value, list):  # tags, other phones and emails
             return ", ".join(str(v) for v in value)
         if isinstance(value, bool):
             return _("Yes") if value else _("No")

@@ -29,13 +29,15 @@ TIMELINE_PAGE = 20
 HISTORY_PAGE = 20
 
 # What each core field looks like among the key facts: (field, kind). Kinds: text, link, email,
-# phone, date, datetime, owner, account, tags, long.
+# phone, phones, emails, date, datetime, owner, account, tags, long.
 ACCOUNT_FACTS = (
     ("credit_code", "text"),
     ("industry", "text"),
     ("size", "text"),
     ("phone", "phone"),
+    ("other_phones", "phones"),
     ("email", "email"),
+    ("other_emails", "emails"),
     ("website", "link"),
     ("country", "text"),
     ("province", "text"),
@@ -50,7 +52,9 @@ CONTACT_FACTS = (
     ("title", "text"),
     ("mobile", "phone"),
     ("phone", "phone"),
+    ("other_phones", "phones"),
     ("email", "email"),
+    ("other_emails", "emails"),
     ("wechat", "text"),
     ("birthday", "date"),
     ("email_consent", "text"),
@@ -84,6 +88,11 @@ def key_facts(actor: Membership, rtype: RecordType, record: Any, presenter: Pres
             fact["account"] = record.account if record.account_id else None
         elif kind == "date":
             fact["value"] = getattr(record, name)
+        elif kind in ("phones", "emails"):
+            # Shown only when there are some: most records have one number and one address.
+            fact["value"] = list(getattr(record, name))
+            if not fact["value"]:
+                continue
         else:
             fact["value"] = presenter.value(name, getattr(record, name))
         facts.append(fact)

@@ -235,6 +235,12 @@ class _Statement:
             return self.lookup(self.maker.names, self.source(source), "NULL")
         if kind == "tags":
             return self.tags()
+        if kind == "list":
+            values = self.source(source)
+            return (
+                f"(SELECT string_agg(e.v, ', ' ORDER BY e.n) "  # noqa: S608
+                f"FROM jsonb_array_elements_text({values}) WITH ORDINALITY AS e(v, n))"
+            )
         if kind in ("picklist", "choice"):
             labels = (
                 self.maker.picklists.get(column.picklist, {})

@@ -60,7 +60,7 @@ class Column:
     label: Any
     # The field name roles hide (role editor names).
     permission: str
-    # text, owner, account, tags, picklist, choice, datetime, date, custom
+    # text, list, owner, account, tags, picklist, choice, datetime, date, custom
     kind: str = "text"
     source: str = ""
     choices: Any = None
@@ -92,7 +92,9 @@ ACCOUNT_COLUMNS = _columns(
     Column("city", gettext_lazy("City"), "city"),
     Column("address", gettext_lazy("Street address"), "address"),
     Column("phone", gettext_lazy("Phone"), "phone"),
+    Column("other_phones", gettext_lazy("Other phones"), "other_phones", "list"),
     Column("email", gettext_lazy("Email"), "email"),
+    Column("other_emails", gettext_lazy("Other emails"), "other_emails", "list"),
     Column("website", gettext_lazy("Website"), "website"),
     Column("credit_code", gettext_lazy("Unified social credit code"), "credit_code"),
     Column("tags", gettext_lazy("Tags"), "tags", "tags"),
@@ -107,7 +109,9 @@ CONTACT_COLUMNS = _columns(
     Column("title", gettext_lazy("Job title"), "title"),
     Column("mobile", gettext_lazy("Mobile"), "mobile"),
     Column("phone", gettext_lazy("Phone"), "phone"),
+    Column("other_phones", gettext_lazy("Other phones"), "other_phones", "list"),
     Column("email", gettext_lazy("Email"), "email"),
+    Column("other_emails", gettext_lazy("Other emails"), "other_emails", "list"),
     Column("wechat", gettext_lazy("WeChat ID"), "wechat"),
     Column("owner", gettext_lazy("Owner"), "owner", "owner", "owner_id"),
     Column("source", gettext_lazy("Source"), "source", "picklist", picklist=PicklistKey.SOURCE),
@@ -236,6 +240,8 @@ class RowMaker:
             return lambda row, tags: names.get(row[position], "") if row[position] else ""
         if kind == "account":
             return lambda row, tags: row[position] or ""
+        if kind == "list":  # other phones / emails: as typed into one box, comma-separated
+            return lambda row, tags: ", ".join(row[position] or [])
         if kind == "tags":
             return lambda row, tags: tags.get(row[0], "")
         if kind == "picklist":

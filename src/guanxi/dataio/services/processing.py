@@ -41,7 +41,8 @@ from guanxi.core import context as request_context
 from guanxi.core.errors import GuanxiError, PermissionDenied, ValidationFailed
 from guanxi.core.models import AuditEvent, Membership, TimelineEntry
 from guanxi.core.permissions import can, require
-from guanxi.customers.duplicates import reason_label
+from guanxi.customers.custom_fields import searchable_text
+from guanxi.customers.duplicates import other_value_matches, reason_label
 from guanxi.customers.models import (
     Account,
     AccountTag,
@@ -54,7 +55,12 @@ from guanxi.customers.models import (
     Tag,
 )
 from guanxi.customers.normalize import company_key
-from guanxi.customers.search import search_columns, with_company
+from guanxi.customers.search import (
+    SEARCHED_FIELDS,
+    refresh_search_columns,
+    search_columns,
+    with_company,
+)
 from guanxi.customers.services import accounts as account_services
 from guanxi.customers.services import contacts as contact_services
 from guanxi.customers.services.pool import default_pool
@@ -355,6 +361,7 @@ def _keys(ctx: ImportContext, cleaned: dict[str, Any]) -> list[tuple[str, str]]:
             ("phone", "n:", get("phone")),
             ("email", "e:", get("email")),
         )
+        phone_prefix = "n:"
     else:
         candidates = (
             ("credit_code", "c:", get("credit_code")),
@@ -362,7 +369,11 @@ def _keys(ctx: ImportContext, cleaned: dict[str, Any]) -> list[tuple[str, str]]:
             ("phone", "p:", get("phone")),
             ("email", "e:", get("email")),
         )
-    return [(reason, prefix + value) for reason, prefix, value in candidates if value]
+        phone_prefix = "p:"
+    keys = [(reason, prefix + value) for reason, prefix, value in candidates if value]
+    keys += [("phone", phone_prefix + value) for value in get("other_phones", ())]
+    keys += [("email", "e:" + value) for value in get("other_emails", ())]
+    return keys
 
 
 def _search(ctx: ImportContext, record: dict[str, Any], company: str) -> dict[str, str]:
@@ -372,8 +383,11 @@ def _search(ctx: ImportContext, record: dict[str, Any], company: str) -> dict[st
         "phone": get("phone", ""),
         "mobile": get("mobile", ""),
         "email": get("email", ""),
+        "other_phones": get("other_phones", ()),
+        "other_emails": get("other_emails", ()),
         "wechat": get("wechat", ""),
         "credit_code": get("credit_code", ""),
+        "custom_text": searchable_text(get("custom") or {}, ctx.custom_fields),
     }
     if company:
         values["company"] = company
@@ -543,8 +557,22 @@ def _merge_into(slot: Slot, prepared: Prepared) -> None:
             names.extend(n for n in value if n.casefold() not in folded)
         elif key == "custom" and isinstance(value, dict):
             slot.cleaned["custom"] = {**slot.cleaned.get("custom", {}), **value}
+        elif key in LISTED and key in supplied:
+            known = slot.cleaned.setdefault(key, [])
+            known.extend(v for v in value if v not in known)
         elif key in supplied:
             slot.cleaned[key] = value
+
+
+# Other phones / emails: what an update adds to a record rather than replaces (like tags).
+LISTED = ("other_phones", "other_emails")
+# …and the main fields their values must not repeat.
+LISTED_MAINS: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {"other_phones": ("phone",), "other_emails": ("email",)},
+    "contacts": {"other_phones": ("mobile", "phone"), "other_emails": ("email",)},
+}
+# Duplicate-key prefix → the list column that may hold such a value too.
+LISTED_COLUMNS = {"n:": "other_phones", "p:": "other_phones", "e:": "other_emails"}
 
 
 class Committer:
@@ -603,6 +631,16 @@ class Committer:
                             key = prefix + value
                             if key not in found or record_id < found[key]:
                                 found[key] = record_id
+        # Other phones and emails of existing records (only records that have some are read).
+        for prefix, values in wanted.items():
+            listed = LISTED_COLUMNS.get(prefix)
+            if listed is None:
+                continue
+            matches = other_value_matches(self.ctx.model, workspace_id, listed, sorted(values))
+            for value, record_id, deleted_at in matches:
+                key = prefix + value
+                if deleted_at is None and (key not in found or record_id < found[key]):
+                    found[key] = record_id
         return found
 
     def _dry_keys(self, prepared: list[Prepared]) -> dict[str, tuple[int, int | None]]:
@@ -744,6 +782,14 @@ class Committer:
                 if channel in cleaned and cleaned[channel] != getattr(record, channel):
                     cleaned[f"{channel}_at"] = ctx.now
                     cleaned.setdefault(f"{channel}_source", CONSENT_SOURCE)
+        for key, mains in LISTED_MAINS[ctx.object_type].items():
+            if key in cleaned:
+                # Added to what the record has, without the record's main values as they will
+                # be after this row (a number moved into `mobile` leaves the list).
+                main = {cleaned.get(m, getattr(record, m)) for m in mains}
+                current = getattr(record, key)
+                merged = [*current, *(v for v in cleaned[key] if v not in current)]
+                cleaned[key] = [v for v in merged if v not in main]
         changed = {k for k, v in cleaned.items() if getattr(record, k) != v}
         if not changed and not new_tags:
             return Outcome(
@@ -850,25 +896,18 @@ class Committer:
             record = slot.instance
             record.version += 1
             record.updated_at = ctx.now
-            if slot.changed & {
-                "name",
-                "phone",
-                "mobile",
-                "email",
-                "wechat",
-                "credit_code",
-                "account_id",
-            }:
+            if slot.changed & SEARCHED_FIELDS:
                 company = slot.company
                 if company is None and ctx.is_contacts and record.account_id:
                     company = record.account.name if record.account else ""
-                values = {
-                    k: getattr(record, k, "")
-                    for k in ("name", "phone", "mobile", "email", "wechat", "credit_code")
-                }
-                for column, value in _search(ctx, values, company or "").items():
-                    setattr(record, column, value)
-                fields |= {"name_pinyin", "name_initials", "search_text"}
+                fields |= set(
+                    refresh_search_columns(
+                        record,
+                        person=ctx.is_contacts,
+                        custom_fields=ctx.custom_fields,
+                        company=company or "",
+                    )
+                )
             fields |= slot.changed
         ctx.model.objects.bulk_update([s.instance for s in slots], sorted(fields))
         events = []
