@@ -336,3 +336,19 @@ def test_an_import_row_moving_a_number_into_mobile_takes_it_off_the_list(owner):
     existing.refresh_from_db()
     assert existing.mobile == "+8613912345678"
     assert existing.other_phones == ["+8613700001111", "+8613600002222"]
+
+
+def test_an_other_email_filter_matches_addresses_not_the_lists_syntax(admin):
+    # Given one contact with two other emails (one with a Chinese domain) and one with one
+    two = contact_create(actor=admin, data={"name": "甲", "other_emails": "a@b.cn, li@例子.中国"})
+    contact_create(actor=admin, data={"name": "乙", "other_emails": "c@d.cn"})
+    api = api_for(admin)
+
+    # When the list is filtered on a fragment of the Chinese domain, and on list syntax
+    chinese = api.get("/contacts?other_emails=例子").json()["items"]
+    syntax = api.get('/contacts?other_emails=", "')
+
+    # Then the fragment finds its record on either database, and the syntax is refused
+    assert [c["id"] for c in chinese] == [two.pk]
+    assert syntax.status_code == 422
+    assert syntax.json()["error"]["fields"]["other_emails"] == ["Enter part of an email address."]

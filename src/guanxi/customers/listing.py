@@ -8,12 +8,13 @@ Filters are `{name: value}` with an optional operator suffix: `level=A`, `create
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
@@ -260,9 +261,12 @@ def apply_filters(
             queryset = queryset.filter(**{f"{name}__icontains": value.casefold()})
         elif kind in ("phones", "emails"):
             # A JSON list: match inside its text, as the single columns are matched.
-            needle = phone_query_digits(value) if kind == "phones" else value.casefold()
-            if not needle:
-                raise _bad(raw_name, _("Enter at least 3 digits."))
+            if kind == "phones":
+                needle = phone_query_digits(value)
+                if not needle:
+                    raise _bad(raw_name, _("Enter at least 3 digits."))
+            else:
+                needle = _json_text_needle(raw_name, value.casefold())
             alias = f"{name}_text"
             queryset = queryset.alias(**{alias: Cast(name, models.TextField())})
             queryset = queryset.filter(**{f"{alias}__contains": needle})
@@ -271,6 +275,17 @@ def apply_filters(
         else:
             queryset = queryset.filter(**{name: value})
     return queryset
+
+
+def _json_text_needle(raw_name: str, value: str) -> str:
+    """`value` as it appears inside the JSON text of a list of emails. Quotes, commas, brackets,
+    backslashes and spaces are refused: no address holds them, and they would match the list's
+    own syntax (", " matches every record with two values). Non-ASCII characters are escaped
+    on SQLite, whose JSON text Django writes with \\uXXXX escapes; PostgreSQL's jsonb prints
+    them as they are."""
+    if not value or any(char in value for char in '"\\[],') or any(c.isspace() for c in value):
+        raise _bad(raw_name, _("Enter part of an email address."))
+    return json.dumps(value, ensure_ascii=connection.vendor != "postgresql")[1:-1]
 
 
 def apply_search(

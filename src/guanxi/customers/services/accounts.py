@@ -45,6 +45,7 @@ from .records import (
     tags_get_or_create,
     write_change,
 )
+from .search_index import refresh_after_account_rename
 
 OBJECT_TYPE = "accounts"
 # Model fields an API client or a form may write, by their API name.
@@ -417,14 +418,18 @@ def account_update(
 
 
 def _refresh_contacts_company(actor: Membership, account: Account, limit: int = 2000) -> None:
-    """Contacts are found by their company's name too: re-index the account's contacts (the
-    first `limit`; one read, one bulk write)."""
+    """Contacts are found by their company's name too: re-index the account's contacts now
+    (one read, one bulk write) or, when it has more than `limit`, in a background job."""
     from ..models import Contact
 
+    contacts = list(Contact.objects.filter(account=account).order_by("pk")[: limit + 1])
+    if len(contacts) > limit:
+        refresh_after_account_rename(account)
+        return
     fields = lookups(actor).custom_fields("contacts")
     changed: list[Contact] = []
     columns: set[str] = set()
-    for contact in Contact.objects.filter(account=account).order_by("pk")[:limit]:
+    for contact in contacts:
         found = refresh_search_columns(
             contact, person=True, custom_fields=fields, company=account.name
         )

@@ -24,6 +24,7 @@ from ..models import (
     Tag,
 )
 from .records import clean_text, forget_lookups
+from .search_index import refresh_after_field_change
 
 # Object types that take custom fields; later modules add theirs (leads, opportunities…).
 CUSTOM_FIELD_TYPES: dict[str, Any] = {}
@@ -201,6 +202,8 @@ def custom_field_update(
     save_versioned(field, version=version, fields=changed)
     if changes:
         _audit(actor, "custom_field.update", field, changes)
+    if "options" in changes and field.archived_at is None:
+        refresh_after_field_change(field)  # option labels are searched
     return field
 
 
@@ -213,6 +216,7 @@ def custom_field_archive(*, actor: Membership, field: CustomField) -> CustomFiel
         field.archived_at = timezone.now()
         field.save(update_fields=["archived_at", "updated_at"])
         _audit(actor, "custom_field.archive", field, {})
+        refresh_after_field_change(field)  # its values leave search text
     return field
 
 
@@ -223,6 +227,7 @@ def custom_field_restore(*, actor: Membership, field: CustomField) -> CustomFiel
         field.archived_at = None
         field.save(update_fields=["archived_at", "updated_at"])
         _audit(actor, "custom_field.restore", field, {})
+        refresh_after_field_change(field)  # its values are searched again
     return field
 
 
