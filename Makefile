@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 run: install
 	$(BIN)/guanxi migrate --no-input -v 0
 	$(BIN)/guanxi demo --if-empty --url http://$(HOST):$(PORT)
-	$(BIN)/guanxi serve --host $(HOST) --port $(PORT) --no-migrate
+	$(BIN)/guanxi serve --host $(HOST) --port $(PORT) --no-migrate --with-worker
 
 install: $(VENV)/.installed assets messages
 

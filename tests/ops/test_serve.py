@@ -4,6 +4,7 @@ served by WhiteNoise, security headers, JSON log lines, clean shutdown."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -136,3 +137,45 @@ def test_sigterm_stops_the_server_cleanly(server):
     with pytest.raises(OSError):
         fetch(f"{server['base']}/api/v1/health")
     assert "Traceback" not in Path(server["stderr"]).read_text()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_serve_with_worker_runs_a_worker_and_stops_it_with_the_server(
+    new_database, tmp_path, stop_signal
+):
+    # Given `guanxi serve --with-worker`, as `make run` starts it
+    database = new_database()
+    env = guanxi_env(database, tmp_path, STATIC_ROOT=str(tmp_path / "static"))
+    port = free_port()
+    command = [sys.executable, "-m", "guanxi", "serve", "--port", str(port), "--with-worker"]
+    command += ["--workers", "1", "--threads", "1"]
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        # When it is up, with its worker, and is stopped (Ctrl+C or a service manager)
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"the server exited:\n{log.read_text()}")
+            try:
+                return fetch(f"http://127.0.0.1:{port}/api/v1/health")[0] == 200
+            except OSError:
+                return False
+
+        wait_for(healthy, timeout=60, what="the server")
+        wait_for(lambda: "Guanxi worker" in log.read_text(), timeout=30, what="the worker")
+        process.send_signal(stop_signal)
+        assert process.wait(timeout=40) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    # Then the worker stopped cleanly with it, on one signal
+    text = log.read_text()
+    assert "started" in text and "stopped" in text, text
+    assert "Traceback" not in text, text
+    pid = int(re.search(r"Guanxi worker [^ ]+:(\d+):\w+ started", text).group(1))
+    assert not Path(f"/proc/{pid}").exists()

@@ -7,7 +7,10 @@ server is needed for them.
 
 from __future__ import annotations
 
+import atexit
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +36,28 @@ class DjangoLogger(glogging.Logger):  # type: ignore[misc]
             log.propagate = True
 
 
+def start_worker() -> subprocess.Popen[bytes]:
+    """Start `guanxi worker` as a child process, stopped when this (gunicorn's master) process
+    exits. gunicorn forks its web workers from this process and they inherit the exit hook, so
+    the hook acts only in the process that started the worker."""
+    # Its own session: a Ctrl+C in the terminal reaches only the server, which then stops the
+    # worker with one SIGTERM (a second signal would make it drop the job in progress).
+    worker = subprocess.Popen([sys.executable, "-m", "guanxi", "worker"], start_new_session=True)
+    master = os.getpid()
+
+    def stop() -> None:
+        if os.getpid() != master or worker.poll() is not None:
+            return
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+    atexit.register(stop)
+    return worker
+
+
 class Command(BaseCommand):
     help = "Migrate if needed and serve Guanxi with gunicorn (several workers and threads)."
 
@@ -44,6 +69,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
         parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also run one `guanxi worker` beside the server and stop it with the server "
+            "(imports, reminders, daily jobs on a single machine; `make run` does this)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
@@ -53,6 +84,8 @@ class Command(BaseCommand):
         # gunicorn forks its workers from this process: a database connection opened above
         # must not be inherited, or several processes would talk over one socket.
         connections.close_all()
+        if options["with_worker"]:
+            start_worker()
         from gunicorn.app.base import BaseApplication
 
         from guanxi.wsgi import application
