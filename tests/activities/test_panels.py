@@ -90,6 +90,36 @@ def test_quick_log_through_htmx_logs_and_asks_for_the_timeline(rep, account):
     assert account.last_followed_at == activity.occurred_at
 
 
+def test_quick_log_refreshes_the_pages_last_follow_up_out_of_band(rep, account):
+    # Given an account page that says "Never" under Last follow-up
+    client = signed_in(rep)
+    page = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert 'id="gx-last-followed" data-testid="record-last-followed">' in page
+
+    # When a call is logged from its quick log box
+    response = client.post(
+        f"/activities/log/accounts/{account.pk}/", {"type": "call", "body": "聊了报价"}, **HTMX
+    )
+
+    # Then the answer also replaces that fact, with the call's time
+    html = response.content.decode()
+    account.refresh_from_db()
+    assert 'id="gx-last-followed" data-testid="record-last-followed" hx-swap-oob="true">' in html
+    shown = timezone.localtime(account.last_followed_at).isoformat()
+    assert f'datetime="{shown}"' in html
+
+
+def test_quick_log_leaves_out_the_last_follow_up_a_role_hides(workspace, account):
+    hidden = make_member(workspace, "admin", hidden_fields={"accounts": ["last_followed_at"]})
+
+    response = signed_in(hidden).post(
+        f"/activities/log/accounts/{account.pk}/", {"type": "note", "body": "x"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert "gx-last-followed" not in response.content.decode()
+
+
 def test_quick_log_on_an_account_can_name_one_of_its_contacts(rep, account, contact):
     client = signed_in(rep)
     panel = client.get(f"/activities/log/accounts/{account.pk}/", **HTMX)

@@ -302,3 +302,16 @@ def test_api_errors_follow_accept_language(client):
         "/api/v1/me", HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION="Bearer gx_nope"
     )
     assert response.json()["error"]["message"] == "A valid Bearer token is required."
+
+
+def test_the_sidebar_keeps_one_order_in_every_language():
+    from django.utils import translation
+
+    from guanxi.core.registry import nav_items
+
+    with translation.override("en"):
+        english = [item.url_name for item in nav_items()]
+    with translation.override("zh-hans"):
+        chinese = [item.url_name for item in nav_items()]
+
+    assert english == chinese

@@ -225,6 +225,24 @@ def test_list_refuses_unknown_filters_sorts_and_cursors(admin_api):
     assert admin_api.get("/accounts", **{"level__regex": ".*"}).status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("path", "name", "value"),
+    [
+        ("/accounts", "created_at__gte", "2026-13-01"),
+        ("/accounts", "updated_at__lt", "2026-02-30"),
+        ("/accounts", "last_followed_at__gte", "2026-01-01T25:00"),
+        ("/contacts", "birthday", "2026-02-30"),
+        ("/contacts", "created_at__lt", "2026-00-10"),
+    ],
+)
+def test_an_impossible_date_in_a_filter_is_a_field_error(admin_api, path, name, value):
+    # A well-formed date that does not exist made Django's parser raise (a 500 before)
+    response = admin_api.get(path, **{name: value})
+
+    assert response.status_code == 422, response.content
+    assert list(response.json()["error"]["fields"]) == [name]
+
+
 def test_keyset_pages_by_last_follow_up_with_nulls(admin_api):
     from django.utils import timezone
 

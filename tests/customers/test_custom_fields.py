@@ -119,6 +119,19 @@ def test_a_new_field_cannot_reuse_an_archived_key(admin_api):
     assert "restore" in response.json()["error"]["fields"]["key"][0]
 
 
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [("客户爱好", "kehuaihao"), ("VIP 等级", "vipdengji"), ("Contract value", "contract_value")],
+)
+def test_a_key_left_blank_is_made_from_the_label_chinese_by_its_pinyin(admin_api, label, key):
+    response = admin_api.post(
+        "/custom-fields", {"object_type": "contacts", "label": label, "field_type": "text"}
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["key"] == key
+
+
 def test_key_and_type_never_change(admin_api):
     field = define(admin_api, label="Region", key="region", field_type="text")
 

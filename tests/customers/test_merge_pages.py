@@ -96,3 +96,23 @@ def test_reps_without_delete_cannot_open_the_merge_page(client, workspace):
         == 403
     )
     assert Account.objects.filter(deleted_at__isnull=True).count() == 2
+
+
+def test_the_contact_merge_page_names_the_accounts_and_speaks_of_contacts(client, admin, twins):
+    first, second = twins
+    one = contact_create(
+        actor=admin, data={"name": "陈静", "mobile": "13912345678", "account_id": first.pk}
+    )
+    two = contact_create(
+        actor=admin,
+        data={"name": "陈静", "mobile": "13912345678", "account_id": second.pk},
+        allow_duplicate=True,
+    )
+    client.force_login(admin.user)
+
+    page = client.get(f"/merge/contacts/?ids={one.pk},{two.pk}").content.decode()
+    report = client.get("/duplicates/contacts/").content.decode()
+
+    assert "北京云帆科技有限公司" in page and "云帆科技（北京）有限公司" in page
+    assert '<span class="form-check-label">#' not in page
+    assert "credit code" not in report and "share a mobile or phone number" in report

@@ -352,3 +352,20 @@ def test_an_other_email_filter_matches_addresses_not_the_lists_syntax(admin):
     assert [c["id"] for c in chinese] == [two.pk]
     assert syntax.status_code == 422
     assert syntax.json()["error"]["fields"]["other_emails"] == ["Enter part of an email address."]
+
+
+def test_a_landline_fragment_with_its_trunk_zero_finds_the_stored_number(admin):
+    # Given numbers stored as E.164 (+861062345678), typed at home as 010-6234 5678
+    listed = contact_create(actor=admin, data={"name": "甲", "other_phones": "010-62345678"})
+    main = contact_create(
+        actor=admin, data={"name": "乙", "phone": "(010) 6234 5678"}, allow_duplicate=True
+    )
+    api = api_for(admin)
+
+    # When lists are filtered the way people write a landline
+    by_list = api.get("/contacts?other_phones=010-6234").json()["items"]
+    by_main = api.get("/contacts?phone=010-6234").json()["items"]
+
+    # Then both are found, as search finds them
+    assert [c["id"] for c in by_list] == [listed.pk]
+    assert [c["id"] for c in by_main] == [main.pk]

@@ -373,3 +373,41 @@ def test_duplicate_is_shown_and_can_be_saved_anyway(workspace):
     )
     assert saved.status_code == 302
     assert Account.objects.filter(name="Initech").exists()
+
+
+def test_the_account_picker_finds_any_account_by_search(admin, monkeypatch):
+    from guanxi.customers.views import edit
+
+    # Given more accounts than the picker lists at first (here: one), and one chosen already
+    first = account_create(actor=admin, data={"name": "阿里巴巴"})
+    wanted = account_create(actor=admin, data={"name": "上海云帆科技有限公司"})
+    monkeypatch.setattr(edit, "ACCOUNT_CHOICES_FOUND", 1)
+    client = signed_in(admin)
+    page = client.get("/contacts/new/").content.decode()
+    assert 'data-testid="account-search"' in page and 'hx-target="#id_account"' in page
+
+    # When the member types part of the name, or its pinyin initials, in the search box
+    by_name = client.get("/accounts/choices/", {"account_q": "云帆科", "account": first.pk})
+    by_initials = client.get("/accounts/choices/", {"account_q": "shyf"})
+    nothing = client.get("/accounts/choices/", {"account_q": "不存在的公司"})
+
+    # Then the options are what search finds, the chosen account kept and selected
+    options = re.findall(r'<option value="(\d*)"( selected)?', by_name.content.decode())
+    assert options == [("", ""), (str(wanted.pk), ""), (str(first.pk), " selected")]
+    assert f'value="{wanted.pk}"' in by_initials.content.decode()
+    assert "No account found" in nothing.content.decode()
+
+
+def test_the_account_picker_shows_only_accounts_the_member_may_see(workspace, other_workspace):
+    rep = make_member(workspace, "sales_rep")
+    colleague = make_member(workspace, "sales_rep")
+    stranger = make_member(other_workspace, "admin")
+    account_create(actor=colleague, data={"name": "同事的云帆科技"})
+    account_create(actor=stranger, data={"name": "外人的云帆科技"})
+    own = account_create(actor=rep, data={"name": "我的云帆科技"})
+
+    html = signed_in(rep).get("/accounts/choices/", {"account_q": "云帆科"}).content.decode()
+    no_view = make_member(workspace, permissions={"contacts": {"view": True}})
+
+    assert re.findall(r'<option value="(\d+)"', html) == [str(own.pk)]
+    assert signed_in(no_view).get("/accounts/choices/", {"account_q": "云帆"}).status_code == 403

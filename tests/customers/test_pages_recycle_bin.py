@@ -38,7 +38,7 @@ def test_recycle_bin_lists_deleted_records_with_who_when_and_days_left(admin):
     assert response.status_code == 200
     assert "Gone Co" in html and "Gone Person" in html and "Still here" not in html
     assert html.count('data-testid="recycle-row"') == 2
-    assert "1 day" in html and "29 days" in html
+    assert "2 days" in html and "30 days" in html
     assert admin.user.name in html
 
 

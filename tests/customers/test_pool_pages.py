@@ -107,3 +107,39 @@ def test_holding_limit_for_a_team(client, admin, workspace):
     client.post("/settings/holding-limits/", {"target": f"team:{team.pk}", "limit": "200"})
 
     assert HoldingLimit.objects.get(team=team).limit == 200
+
+
+def test_a_record_just_returned_shows_why_it_cannot_be_claimed_back(
+    client, rep, manager, workspace
+):
+    # Given a pool that bars the previous owner for 7 days, and a record the rep just returned
+    pool = CustomerPool.objects.get(workspace=workspace, object_type="accounts")
+    pool.reclaim_block_days = 7
+    pool.save()
+    mine = account_create(actor=rep, data={"name": "刚退回的客户"})
+    other = account_create(actor=manager, data={"name": "别人的", "owner_id": None})
+    client.force_login(rep.user)
+    client.post(f"/pool/accounts/{mine.pk}/return/", {"reason": "预算取消"})
+
+    # When the rep looks at the pool
+    pool_page = client.get("/pool/").content.decode()
+
+    # Then its Claim button is off with the reason; the other record can still be claimed
+    assert pool_page.count('data-testid="claim-barred"') == 1
+    assert pool_page.count('data-testid="claim"') == 1
+    assert "you may claim it again after 7 days" in pool_page
+    assert other.pk
+
+
+def test_the_record_page_says_why_its_previous_owner_cannot_claim_it_back(client, workspace):
+    admin = make_member(workspace, "admin")
+    pool = CustomerPool.objects.get(workspace=workspace, object_type="accounts")
+    pool.reclaim_block_days = 3
+    pool.save()
+    account = account_create(actor=admin, data={"name": "刚退回的客户"})
+    client.force_login(admin.user)
+    client.post(f"/pool/accounts/{account.pk}/return/", {"reason": "预算取消"})
+
+    page = client.get(f"/accounts/{account.pk}/").content.decode()
+
+    assert 'data-testid="claim-barred"' in page and 'data-testid="claim"' not in page

@@ -115,6 +115,16 @@ def test_global_search_palette_finds_by_initials(client, admin, people):
     assert hints["张三"] == "上海云帆信息技术有限公司"
 
 
+def test_the_palette_says_what_each_result_is_and_when_no_record_matches(client, admin, people):
+    client.force_login(admin.user)
+
+    found = client.get("/search/", {"q": "zs"}, HTTP_HX_REQUEST="true").content.decode()
+    none = client.get("/search/", {"q": "回收站"}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert found.count('data-testid="result-type">Contact</span>') == 2
+    assert "No records match “回收站”." in none
+
+
 @pytest.mark.parametrize(
     "values",
     [

@@ -272,6 +272,9 @@ def test_export_xlsx(admin):
 
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
-    sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows == [["Name", "Customer level"], ["'=cmd|' /C calc'!A0", "A (key account)"]]
+    # The formula is text with Excel's quote prefix: shown as typed, never computed
+    assert rows == [["Name", "Customer level"], ["=cmd|' /C calc'!A0", "A (key account)"]]
+    assert (sheet["A2"].data_type, sheet["A2"].quotePrefix) == ("s", True)
+    assert (sheet["B2"].data_type, sheet["B2"].quotePrefix) == ("s", False)

@@ -95,9 +95,10 @@ def test_export_writes_csv_and_xlsx(owner, tmp_path, capsys):
     assert (tmp_path / "c.csv").read_bytes().decode("utf-8") == (
         "\ufeffName,Mobile\r\n'=1+1,'+8613812345678\r\n"
     )
-    sheet = load_workbook(tmp_path / "c.xlsx", read_only=True).worksheets[0]
+    sheet = load_workbook(tmp_path / "c.xlsx").worksheets[0]
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
-    assert names == ["Name", "Bob", "'=1+1"]
+    assert names == ["Name", "Bob", "=1+1"]
+    assert (sheet["A3"].data_type, sheet["A3"].quotePrefix) == ("s", True)
     assert "Exported 2 contacts" in capsys.readouterr().out
 
 

@@ -763,3 +763,26 @@ def test_planner_statistics_are_refreshed_as_an_import_grows(owner, before, afte
         assert statements == ['ANALYZE "customers_contact"']
     else:
         assert statements == []
+
+
+def test_row_errors_are_written_in_the_language_of_whoever_started_the_import(owner, workspace):
+    from django.utils import translation
+
+    from guanxi.dataio.models import ImportRowResult
+
+    # Given a Chinese workspace, and a member reading in English who imports a bad row
+    workspace.locale = "zh-hans"
+    workspace.save(update_fields=["locale"])
+    content = "Name,Mobile\n张三,12\n".encode()
+    with translation.override("en"):
+        english = start_import(owner, "contacts", content, dry_run=True)
+    with translation.override("zh-hans"):
+        chinese = start_import(owner, "contacts", content, dry_run=True)
+
+    # Then each job's row error speaks its starter's language
+    def error_of(job):
+        return ImportRowResult.objects.get(job=job).errors["mobile"][0]
+
+    assert (english.language, chinese.language) == ("en", "zh-hans")
+    assert error_of(english) == "Enter a valid phone number."
+    assert error_of(chinese) == "请输入有效的电话号码。"

@@ -195,3 +195,23 @@ def test_check_refuses_fields_the_role_may_not_change(workspace):
     assert refused.value.fields["mapping"] == [
         "Your role may not change these fields: custom, mobile"
     ]
+
+
+@pytest.mark.parametrize("object_type", ["accounts", "contacts"])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_headers_of_guanxis_own_exports_map_back_to_their_fields(object_type, language):
+    from django.utils import translation
+
+    from guanxi.dataio.services.exports import CATALOG
+
+    # Given the header row of an export with every column, in either language
+    importable = {t.key for t in mapping.TARGETS[object_type]}
+    with translation.override(language):
+        headers = {str(c.label): c.key for c in CATALOG[object_type].values()}
+
+    # When an import guesses its mapping
+    guessed = mapping.guess(object_type, list(headers), [])
+
+    # Then each column fills the field it came from; the read-only ones are left out
+    assert guessed == {header: key if key in importable else "" for header, key in headers.items()}
+    assert {"name", "owner", "tags"} <= set(guessed.values())

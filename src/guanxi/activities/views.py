@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -142,7 +143,17 @@ def quick_log(request: HttpRequest, actor: Membership, subject_type: str, pk: in
                 messages.success(request, _("%(type)s logged.") % {"type": label})
                 return redirect(_next_url(request, panels.record_url(record) or _my_day_url()))
             fresh = panels.quick_log_context(actor, record, logged=str(label))
-            return _changed(render(request, template, fresh))
+            response = render(request, template, fresh)
+            # The page's "Last follow-up" changes with the log: swapped out of band (unless
+            # the member's role hides it, when the page does not show it either).
+            if "last_followed_at" not in hidden_fields(actor, subject_type):
+                followed = panels.customer_get(actor=actor, subject_type=subject_type, id=pk)
+                response.content += render_to_string(
+                    "customers/record.html#last-followed",
+                    {"record": followed, "oob": True},
+                    request=request,
+                ).encode()
+            return _changed(response)
     if not is_htmx(request):
         messages.error(request, _("The activity was not logged: %(errors)s") % _errors(form))
         return redirect(_next_url(request, panels.record_url(record) or _my_day_url()))

@@ -182,6 +182,17 @@ class Role(TenantModel):
         ]
 
     def __str__(self) -> str:
+        return self.shown_name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language while it is still the default role's name."""
+        from .object_types import DEFAULT_ROLES
+        from .shown_defaults import shown
+
+        for key, name, _description, _scope in DEFAULT_ROLES:
+            if key == self.key:
+                return shown(self.name, name)
         return self.name
 
 

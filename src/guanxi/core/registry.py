@@ -143,7 +143,9 @@ def register_nav_item(item: NavItem) -> None:
 
 
 def nav_items() -> list[NavItem]:
-    return sorted(_nav_items, key=lambda item: (item.order, str(item.label)))
+    # Ties go by URL name, not by the translated label: the sidebar keeps one order in every
+    # language (people switching language find entries where they were).
+    return sorted(_nav_items, key=lambda item: (item.order, item.url_name))
 
 
 SearchProvider = Callable[[Any, str, int], Iterable[dict[str, Any]]]

@@ -43,7 +43,7 @@ def picklist_choices(
     choices: list[tuple[str, str]] = [("", str(blank))]
     for option in options:
         if option.is_active or option.value == current:
-            choices.append((option.value, option.label))
+            choices.append((option.value, option.shown_label))
     return choices
 
 

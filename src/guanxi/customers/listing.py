@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.fields.json import KeyTextTransform
@@ -108,11 +109,23 @@ def _bad(name: str, message: Any) -> ValidationFailed:
     return ValidationFailed(fields={name: [str(message)]})
 
 
+def _day(text: str) -> date | None:
+    """A date as YYYY-MM-DD, or None — also for a well-formed impossible one ("2026-02-30"),
+    on which Django's parse_date raises ValueError."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
 def _datetime(name: str, raw: Any) -> datetime:
     text = str(raw).strip()
-    parsed = parse_datetime(text)
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:  # well-formed but impossible: month 13, hour 25
+        parsed = None
     if parsed is None:
-        day = parse_date(text)
+        day = _day(text)
         if day is not None:
             parsed = datetime(day.year, day.month, day.day)
     if parsed is None:
@@ -120,7 +133,10 @@ def _datetime(name: str, raw: Any) -> datetime:
     if parsed.tzinfo is None:
         from django.utils import timezone
 
-        parsed = timezone.make_aware(parsed)
+        try:
+            parsed = timezone.make_aware(parsed)
+        except (OverflowError, ValueError):  # year 1 or 9999 at the edge of a time zone
+            raise _bad(name, _("Enter a date (YYYY-MM-DD) or a date and time."))
     return parsed
 
 
@@ -246,7 +262,7 @@ def apply_filters(
             moment = _datetime(raw_name, value)
             queryset = queryset.filter(**{f"{name}__{op or 'gte'}": moment})
         elif kind == "date":
-            day = parse_date(value)
+            day = _day(value)
             if day is None:
                 raise _bad(raw_name, _("Enter a date as YYYY-MM-DD."))
             queryset = queryset.filter(**{f"{name}__{op}" if op else name: day})
@@ -256,25 +272,44 @@ def apply_filters(
             digits = phone_query_digits(value)
             if not digits:
                 raise _bad(raw_name, _("Enter at least 3 digits."))
-            queryset = queryset.filter(**{f"{name}__contains": digits})
+            condition = Q()
+            for needle in _phone_needles(actor, digits):
+                condition |= Q(**{f"{name}__contains": needle})
+            queryset = queryset.filter(condition)
         elif kind == "email":
             queryset = queryset.filter(**{f"{name}__icontains": value.casefold()})
         elif kind in ("phones", "emails"):
             # A JSON list: match inside its text, as the single columns are matched.
             if kind == "phones":
-                needle = phone_query_digits(value)
-                if not needle:
+                digits = phone_query_digits(value)
+                if not digits:
                     raise _bad(raw_name, _("Enter at least 3 digits."))
+                needles = _phone_needles(actor, digits)
             else:
-                needle = _json_text_needle(raw_name, value.casefold())
+                needles = [_json_text_needle(raw_name, value.casefold())]
             alias = f"{name}_text"
             queryset = queryset.alias(**{alias: Cast(name, models.TextField())})
-            queryset = queryset.filter(**{f"{alias}__contains": needle})
+            condition = Q()
+            for needle in needles:
+                condition |= Q(**{f"{alias}__contains": needle})
+            queryset = queryset.filter(condition)
         elif op == "in":
             queryset = queryset.filter(**{f"{name}__in": value.split(",")})
         else:
             queryset = queryset.filter(**{name: value})
     return queryset
+
+
+def _phone_needles(actor: Membership, digits: str) -> list[str]:
+    """What a phone fragment is looked for as in stored E.164 numbers: its digits, and — when it
+    starts with the national trunk 0, as a landline is written at home ("010-6234") — also
+    the workspace's country code followed by the rest ("+86106234"), which is how it is stored."""
+    needles = [digits]
+    if digits.startswith("0") and len(digits) > 3:
+        code = phonenumbers.country_code_for_region(actor.workspace.phone_region or "CN")
+        if code:
+            needles.append(f"+{code}{digits[1:]}")
+    return needles
 
 
 def _json_text_needle(raw_name: str, value: str) -> str:

@@ -116,6 +116,8 @@ def _field_rows(actor: Membership, object_type: str, records: list[Any]) -> list
     from .views.common import Presenter
 
     presenter = Presenter(actor, object_type)
+    if object_type == "contacts":  # their accounts by name, not by id
+        presenter.load_accounts([{"account": [r.account_id for r in records]}])
     labels = presenter.field_labels(object_type)
     hidden = hidden_fields(actor, object_type)
     model = MODELS[object_type]

@@ -73,6 +73,16 @@ class PicklistOption(TenantModel):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language while it is still the default option's label."""
+        from guanxi.core.shown_defaults import shown
+
+        from .services.definitions import default_picklist_label
+
+        default = default_picklist_label(self.list_key, self.value)
+        return shown(self.label, default) if default is not None else self.label
+
 
 class Tag(TenantModel):
     name = models.CharField(_("name"), max_length=40)
@@ -551,6 +561,16 @@ class CustomerPool(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language while it is still a default pool's name."""
+        from guanxi.core.shown_defaults import shown
+
+        from .services.pool_settings import DEFAULT_POOL_NAMES
+
+        default = DEFAULT_POOL_NAMES.get(self.object_type)
+        return shown(self.name, default) if self.is_default and default else self.name
 
 
 class PoolMember(TenantModel):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.core.audit_actions import register_audit_action
 from guanxi.core.registry import (
     FieldSpec,
     NavItem,
@@ -81,6 +82,46 @@ CUSTOMER_GRANTS: dict[str, tuple[str, ...]] = {
 
 def _url(name: str) -> Any:
     return lambda obj: reverse(name, args=[obj.pk])
+
+
+# What the audit log and the home page's recent activity say for this module's actions.
+AUDIT_ACTIONS = {
+    "account.create": _("Created an account"),
+    "account.update": _("Changed an account"),
+    "account.delete": _("Deleted an account"),
+    "account.restore": _("Restored an account"),
+    "account.purge": _("Purged an account"),
+    "account.merge": _("Merged accounts"),
+    "account.merged_away": _("Merged an account into another"),
+    "account.merge_undo": _("Undid an account merge"),
+    "account.claim": _("Claimed an account from the pool"),
+    "account.return": _("Returned an account to the pool"),
+    "account.assign": _("Assigned an account"),
+    "account.recycle": _("Recycled an account to the pool"),
+    "contact.create": _("Created a contact"),
+    "contact.update": _("Changed a contact"),
+    "contact.delete": _("Deleted a contact"),
+    "contact.restore": _("Restored a contact"),
+    "contact.purge": _("Purged a contact"),
+    "contact.merge": _("Merged contacts"),
+    "contact.merged_away": _("Merged a contact into another"),
+    "contact.merge_undo": _("Undid a contact merge"),
+    "contact.claim": _("Claimed a contact from the pool"),
+    "contact.return": _("Returned a contact to the pool"),
+    "contact.assign": _("Assigned a contact"),
+    "contact.recycle": _("Recycled a contact to the pool"),
+    "custom_field.create": _("Created a custom field"),
+    "custom_field.update": _("Changed a custom field"),
+    "custom_field.archive": _("Archived a custom field"),
+    "custom_field.restore": _("Restored a custom field"),
+    "tag.create": _("Created a tag"),
+    "tag.update": _("Changed a tag"),
+    "tag.delete": _("Deleted a tag"),
+    "picklist.update": _("Changed a pick list"),
+    "pool.create": _("Created a customer pool"),
+    "pool.update": _("Changed a customer pool"),
+    "holding_limit.set": _("Set a holding limit"),
+}
 
 
 def register_customers() -> None:
@@ -156,6 +197,8 @@ def register_customers() -> None:
     from .demo import demo_customers
 
     register_demo_step("customers", demo_customers, order=100)
+    for code, label in AUDIT_ACTIONS.items():
+        register_audit_action(code, label)
     register_object_type(
         ObjectType(
             key="pools",

@@ -83,11 +83,18 @@ def pool_list(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         )
     except GuanxiError as error:
         raise Http404 from error
+    # Records the member gave up lately are shown, but their Claim button says why it is off.
+    barred = pool_services.reclaim_barred(
+        actor, pool.object_type, pool, [row["record"].pk for row in page["items"]]
+    )
+    for row in page["items"]:
+        row["claim_barred"] = row["record"].pk in barred
     context = {
         "pools": pools,
         "pool": pool,
         "type_label": TYPES.get(pool.object_type, pool.object_type),
         "rows": page["items"],
+        "reclaim_barred_message": pool_services.reclaim_barred_message(pool) if barred else "",
         "next_cursor": page["next_cursor"],
         "q": q,
         "can_claim": can(actor, pool.object_type, "edit"),
@@ -212,12 +219,21 @@ def ownership_panel(object_type: str) -> Any:
             return None
         pool = record.pool or pool_services.default_pool(actor.workspace_id, object_type)
         may_edit = can(actor, object_type, "edit")
+        may_claim = may_edit and record.owner_id is None
+        barred = bool(
+            may_claim
+            and pool is not None
+            and pool_services.reclaim_barred(actor, object_type, pool, [record.pk])
+        )
         return {
             "object_type": object_type,
             "record": record,
             "pool": pool,
             "in_pool": record.owner_id is None,
-            "can_claim": may_edit and record.owner_id is None,
+            "can_claim": may_claim and not barred,
+            "claim_barred_message": (
+                pool_services.reclaim_barred_message(pool) if barred and pool else ""
+            ),
             "can_return": may_edit
             and record.owner_id is not None
             and (record.owner_id == actor.user_id or can(actor, object_type, "assign")),

@@ -257,7 +257,7 @@ def picklist_labels(*, workspace_id: int) -> dict[str, dict[str, str]]:
     """{list_key: {value: label}} including retired options (records may still carry them)."""
     labels: dict[str, dict[str, str]] = {}
     for option in PicklistOption.objects.filter(workspace_id=workspace_id):
-        labels.setdefault(option.list_key, {})[option.value] = option.label
+        labels.setdefault(option.list_key, {})[option.value] = option.shown_label
     return labels
 
 

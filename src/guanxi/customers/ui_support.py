@@ -29,6 +29,7 @@ from guanxi.core.permissions import can, require
 from guanxi.core.selectors import audit_redact
 
 from . import selectors
+from .listing import apply_search
 from .models import Account, Contact, SavedView
 from .services import accounts as account_services
 from .services import contacts as contact_services
@@ -64,11 +65,13 @@ def user_names(*, workspace_id: int) -> dict[int, str]:
 
 
 def account_choices(
-    *, actor: Membership, limit: int = 500, include: int | None = None
+    *, actor: Membership, limit: int = 500, include: int | None = None, q: str = ""
 ) -> list[tuple[int, str]]:
-    """Accounts the member can see, by name (for linking a contact), plus `include` if visible."""
+    """Accounts the member can see, by name (for linking a contact), the first `limit` or those
+    `q` finds (name, pinyin, initials, phone…, as global search), plus `include` if visible."""
     queryset = selectors.account_queryset(actor=actor)
-    rows = list(queryset.order_by("name", "id").values_list("pk", "name")[:limit])
+    found = apply_search(queryset, q, actor=actor) if q.strip() else queryset
+    rows = list(found.order_by("name", "id").values_list("pk", "name")[:limit])
     if include and include not in {pk for pk, _name in rows}:
         rows += list(queryset.filter(pk=include).values_list("pk", "name"))
     return rows
@@ -313,7 +316,9 @@ def recycle_bin_groups(*, actor: Membership, limit: int = 200) -> list[dict[str,
                     "deleted_by": row.deleted_by,
                     "deleted_at": row.deleted_at,
                     "purge_at": purge_at,
-                    "days_left": max(0, (purge_at - now).days),
+                    # Counted up, as the delete dialog's "30 days" is: a record deleted a
+                    # minute ago has 30 days left, not 29.
+                    "days_left": max(0, -((now - purge_at) // timedelta(days=1))),
                 }
             )
         groups.append({"key": key, "label": registry.object_type(key).label, "items": items})

@@ -11,6 +11,7 @@ urlpatterns = [
     # Accounts
     path("accounts/", lists.account_list, name="accounts"),
     path("accounts/new/", edit.account_new, name="account-new"),
+    path("accounts/choices/", edit.account_choices, name="account-choices"),
     path("accounts/bulk/", lists.bulk_action, ACCOUNTS, name="account-bulk"),
     path("accounts/count/", lists.record_count, ACCOUNTS, name="account-count"),
     path("accounts/views/", lists.saved_view_save, ACCOUNTS, name="account-view-create"),

@@ -7,11 +7,14 @@ custom field, or "" for a column that is not imported.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -306,10 +309,27 @@ def targets_for(object_type: str, custom_fields: list[Any]) -> list[Target]:
     return [*TARGETS[object_type], *custom_targets(custom_fields)]
 
 
+@functools.cache
+def export_headers(object_type: str) -> dict[str, str]:
+    """The headers Guanxi's own exports write, in every language, → the field each one fills:
+    an exported file imports back without mapping by hand ("客户", "Owner", "Email marketing
+    consent"…)."""
+    from .services.exports import CATALOG
+
+    targets = {t.key for t in TARGETS[object_type]}
+    found: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for column in CATALOG[object_type].values():
+                if column.key in targets:
+                    found.setdefault(header_key(str(column.label)), column.key)
+    return found
+
+
 def guess(object_type: str, headers: list[str], custom_fields: list[Any]) -> dict[str, str]:
     """{header: target} from the header names; each target at most once (the first column that
     suggests it wins), "" where nothing fits. Custom fields match by label or key."""
-    synonyms = SYNONYMS[object_type]
+    synonyms = {**export_headers(object_type), **SYNONYMS[object_type]}
     customs: dict[str, str] = {}
     for field in custom_fields:
         customs.setdefault(header_key(field.label), f"custom.{field.key}")

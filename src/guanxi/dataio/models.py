@@ -73,6 +73,9 @@ class ImportJob(TenantModel):
         _("duplicates"), max_length=10, choices=DuplicateMode.choices, default=DuplicateMode.SKIP
     )
     dry_run = models.BooleanField(_("dry run"), default=True)
+    # The language of whoever started it (their UI; the workspace's for `guanxi import`): its
+    # row errors and notes are written in it. Blank on older jobs: the workspace's language.
+    language = models.CharField(max_length=10, blank=True, default="")
     # The dry run this import was started from (its file and mapping are reused).
     source_job = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

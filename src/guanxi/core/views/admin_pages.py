@@ -154,10 +154,8 @@ def members(request: HttpRequest, actor: Membership) -> HttpResponse:
         del form.fields["role"]
     else:
         choice_field(form, "role").choices = [("", _("All roles"))] + [
-            (str(pk), name)
-            for pk, name in selectors.role_list(actor=actor)
-            .order_by("-is_owner", "name")
-            .values_list("pk", "name")
+            (str(role.pk), role.shown_name)
+            for role in selectors.role_list(actor=actor).order_by("-is_owner", "name")
         ]
     filters: dict[str, Any] = {}
     if form.is_valid():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..models import (
     PicklistOption,
     Tag,
 )
+from ..normalize import pinyin_keys
 from .records import clean_text, forget_lookups
 from .search_index import refresh_after_field_change
 
@@ -119,7 +121,9 @@ def custom_field_create(*, actor: Membership, data: dict[str, Any]) -> CustomFie
         label = ""
     key = str(data.get("key") or "").strip().lower()
     if not key and label:
-        key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:50]
+        # From the label; a Chinese one by its pinyin ("客户爱好" → "kehuaihao").
+        spelled = label if label.isascii() else pinyin_keys(label)[0]
+        key = re.sub(r"[^a-z0-9]+", "_", spelled.lower()).strip("_")[:50]
         if not key or not key[0].isalpha():
             key = f"field_{CustomField.objects.filter(workspace_id=actor.workspace_id).count() + 1}"
     if key and not KEY.match(key):
@@ -352,6 +356,20 @@ def default_picklists() -> dict[str, list[tuple[str, Any]]]:
             ("other", gettext_lazy("Other")),
         ],
     }
+
+
+@functools.cache
+def _default_picklist_labels() -> dict[tuple[str, str], Any]:
+    return {
+        (list_key, value): label
+        for list_key, options in default_picklists().items()
+        for value, label in options
+    }
+
+
+def default_picklist_label(list_key: str, value: str) -> Any | None:
+    """The lazy label Guanxi gives option `value` of `list_key` by default (None if not one)."""
+    return _default_picklist_labels().get((list_key, value))
 
 
 def picklists_install_defaults(*, workspace: Workspace) -> None:

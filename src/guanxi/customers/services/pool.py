@@ -258,6 +258,37 @@ def _move(
     )
 
 
+def reclaim_barred(
+    actor: Membership,
+    object_type: str,
+    pool: CustomerPool,
+    record_ids: list[int],
+    *,
+    now: datetime | None = None,
+) -> set[int]:
+    """Which of these records the member may not claim yet: they owned it until it went back to
+    the pool less than the pool's `reclaim_block_days` ago (one query; none without the rule)."""
+    if not pool.reclaim_block_days or not record_ids:
+        return set()
+    barred_since = (now or timezone.now()) - timedelta(days=pool.reclaim_block_days)
+    return set(
+        PoolEvent.objects.filter(
+            workspace_id=actor.workspace_id,
+            object_type=object_type,
+            record_id__in=record_ids,
+            previous_owner_id=actor.user_id,
+            action__in=[PoolAction.RETURN, PoolAction.RECYCLE],
+            created_at__gte=barred_since,
+        ).values_list("record_id", flat=True)
+    )
+
+
+def reclaim_barred_message(pool: CustomerPool) -> str:
+    return _("You owned this customer recently; you may claim it again after %(days)d days.") % {
+        "days": pool.reclaim_block_days
+    }
+
+
 @transaction.atomic
 def record_claim(*, actor: Membership, object_type: str, record_id: int) -> Any:
     """领取: take an unowned record from a pool the actor belongs to. Refused over the pool's daily
@@ -287,22 +318,8 @@ def record_claim(*, actor: Membership, object_type: str, record_id: int) -> Any:
                 % {"limit": pool.daily_claim_limit},
                 "claim_limit",
             )
-    if pool is not None and pool.reclaim_block_days:
-        barred_since = now - timedelta(days=pool.reclaim_block_days)
-        lost_recently = PoolEvent.objects.filter(
-            workspace_id=actor.workspace_id,
-            object_type=object_type,
-            record_id=record.pk,
-            previous_owner_id=actor.user_id,
-            action__in=[PoolAction.RETURN, PoolAction.RECYCLE],
-            created_at__gte=barred_since,
-        ).exists()
-        if lost_recently:
-            raise _refuse(
-                _("You owned this customer recently; you may claim it again after %(days)d days.")
-                % {"days": pool.reclaim_block_days},
-                "reclaim_blocked",
-            )
+    if pool is not None and reclaim_barred(actor, object_type, pool, [record.pk], now=now):
+        raise _refuse(reclaim_barred_message(pool), "reclaim_blocked")
     _check_holding_limit(actor, object_type, actor.user_id, 1)
     _move(
         actor=actor,

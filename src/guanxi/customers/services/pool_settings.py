@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from guanxi.core import audit
 from guanxi.core.errors import ValidationFailed
@@ -32,18 +32,21 @@ POOL_AUDITED = [
 MAX_DAYS = 3650
 
 
+DEFAULT_POOL_NAMES = {
+    "accounts": gettext_lazy("Public pool"),
+    "contacts": gettext_lazy("Public pool (contacts)"),
+}
+
+
 def pools_install_defaults(*, workspace: Workspace) -> None:
     """Every workspace starts with one default pool per record type, without recycle rules."""
     with override(workspace.locale or "en"):
-        for object_type, name in (
-            ("accounts", _("Public pool")),
-            ("contacts", _("Public pool (contacts)")),
-        ):
+        for object_type, name in DEFAULT_POOL_NAMES.items():
             if not CustomerPool.objects.filter(
                 workspace=workspace, object_type=object_type
             ).exists():
                 CustomerPool.objects.create(
-                    workspace=workspace, object_type=object_type, name=name, is_default=True
+                    workspace=workspace, object_type=object_type, name=str(name), is_default=True
                 )
 
 

@@ -199,7 +199,7 @@ class Presenter:
         if self._picklists is None:
             self._picklists = {}
             for option in self.picklist_options:
-                self._picklists.setdefault(option.list_key, {})[option.value] = option.label
+                self._picklists.setdefault(option.list_key, {})[option.value] = option.shown_label
         return self._picklists
 
     def picklist_choices(self, list_key: str, *, blank: Any) -> list[tuple[str, str]]:
@@ -207,7 +207,7 @@ class Presenter:
         return [
             ("", str(blank)),
             *(
-                (o.value, o.label)
+                (o.value, o.shown_label)
                 for o in self.picklist_options
                 if o.list_key == list_key and o.is_active
             ),

@@ -133,6 +133,30 @@ def contact_new(request: HttpRequest, actor: Membership) -> HttpResponse:
     return record_form(request, actor, TYPES["contacts"])
 
 
+ACCOUNT_CHOICES_FOUND = 50
+
+
+@customers_page
+def account_choices(request: HttpRequest, actor: Membership) -> HttpResponse:
+    """The options of a contact form's account picker for what was typed in its search box
+    (htmx; the picker lists the first 500 accounts by name, search reaches all of them). The
+    chosen account stays among the options."""
+    require(actor, "accounts", "view")
+    try:
+        chosen = int(request.GET.get("account") or 0) or None
+    except ValueError:
+        chosen = None
+    q = request.GET.get("account_q", "")[:100]
+    rows = ui_support.account_choices(
+        actor=actor, q=q, include=chosen, limit=ACCOUNT_CHOICES_FOUND if q.strip() else 500
+    )
+    return render(
+        request,
+        "customers/_account_options.html",
+        {"choices": rows, "chosen": chosen, "searched": bool(q.strip())},
+    )
+
+
 @customers_page
 def record_edit(request: HttpRequest, actor: Membership, object_type: str, pk: int) -> HttpResponse:
     rtype = TYPES[object_type]

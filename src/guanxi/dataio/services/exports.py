@@ -391,6 +391,7 @@ def xlsx_write(export: Export, target: IO[bytes]) -> int:
     temporary file as they come, not into memory). Refused beyond Excel's row limit. Audited.
     Returns the number of rows."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     _count, exact = capped_count(export.queryset, cap=XLSX_MAX_ROWS)
@@ -403,9 +404,20 @@ def xlsx_write(export: Export, target: IO[bytes]) -> int:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(export.object_type))
 
-    def cell(value: Any) -> str:
-        text = safe(value)
-        return ILLEGAL_CHARACTERS_RE.sub("", text) if text else text
+    def cell(value: Any) -> Any:
+        """A cell a spreadsheet would run as a formula (+86…, =1+1) is written as text with
+        Excel's own quote prefix, as when someone types '+86… : it shows and copies as typed,
+        with no apostrophe in the value, and is never computed."""
+        text = "" if value is None else value if isinstance(value, str) else str(value)
+        if not text:
+            return text
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
+        if safe(text) == text:
+            return text
+        quoted = WriteOnlyCell(sheet, value=text)
+        quoted.data_type = "s"  # openpyxl makes a formula of any text starting with "="
+        quoted.quotePrefix = True
+        return quoted
 
     sheet.append([cell(v) for v in export.header])
     written = 0

@@ -14,7 +14,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import Conflict, GuanxiError, PermissionDenied, ValidationFailed
@@ -155,6 +155,7 @@ def import_create(
         duplicate_mode=duplicate_mode,
         dry_run=dry_run,
         status=ImportStatus.QUEUED if start else ImportStatus.DRAFT,
+        language=translation.get_language() or "",
     )
     upload.seek(0)
     job.file.save("upload", File(upload), save=False)
@@ -238,6 +239,7 @@ def import_commit(*, actor: Membership, job: ImportJob) -> ImportJob:
         mapping=job.mapping,
         duplicate_mode=job.duplicate_mode,
         dry_run=False,
+        language=translation.get_language() or job.language,
         source_job=job,
         status=ImportStatus.QUEUED,
         total_rows=job.total_rows,

@@ -1284,7 +1284,7 @@ def _still_wanted(job: ImportJob, token: str) -> bool:
 
 def _run(job: ImportJob, token: str, on_batch: BatchCallback | None = None) -> None:
     actor = job_actor(job)
-    with translation.override(job.workspace.locale or settings.LANGUAGE_CODE):
+    with translation.override(job.language or job.workspace.locale or settings.LANGUAGE_CODE):
         ctx = ImportContext(job, actor)
         info = readers.FileInfo(job.file_format, job.encoding, job.delimiter)
         if job.total_rows is None:
