@@ -142,3 +142,18 @@ def test_search_columns_with_the_company_added_later_are_the_same(values, compan
     expected = search_columns({**values, "company": company}, person=True)
 
     assert with_company(search_columns(values, person=True), company) == expected
+
+
+def test_two_characters_find_a_company_by_its_brand(admin):
+    # Given companies named with a city in front and a legal form behind
+    for name in ("上海云帆科技有限公司", "福州闽江数据科技有限公司", "云帆咨询", "帆船俱乐部"):
+        account_create(actor=admin, data={"name": name})
+    api = api_for(admin)
+
+    def found(q):
+        return sorted(a["name"] for a in api.get("/accounts", q=q).json()["items"])
+
+    # When a member types the brand only, then those companies are found
+    assert found("云帆") == ["上海云帆科技有限公司", "云帆咨询"]
+    assert found("闽江") == ["福州闽江数据科技有限公司"]
+    assert found("帆船") == ["帆船俱乐部"]

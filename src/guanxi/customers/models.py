@@ -305,7 +305,13 @@ class Account(CustomerRecord):
                 name="account_ws_pool",
                 condition=Q(deleted_at__isnull=True, owner__isnull=True),
             ),
-            models.Index(fields=["workspace", "name_key"], name="account_ws_name_key"),
+            # Equality for the duplicate check; text_pattern_ops also serves the brand search
+            # (name_key LIKE '云帆%' finds 上海云帆科技有限公司) under any database collation.
+            models.Index(
+                fields=["workspace", "name_key"],
+                name="account_ws_name_key",
+                opclasses=["", "text_pattern_ops"],
+            ),
             models.Index(fields=["workspace", "credit_code"], name="account_ws_credit_code"),
             models.Index(fields=["workspace", "phone"], name="account_ws_phone"),
             models.Index(fields=["workspace", "email"], name="account_ws_email"),

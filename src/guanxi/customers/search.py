@@ -37,6 +37,7 @@ from django.db.models.expressions import RawSQL
 from .custom_fields import searchable_text
 from .models import CustomField
 from .normalize import (
+    company_key,
     is_chinese,
     phone_query_digits,
     phone_search_digits,
@@ -248,6 +249,11 @@ def search_condition(
     short = (
         _prefix("name", q.strip()) | _prefix("name_initials", query) | _prefix("name_pinyin", query)
     )
+    brand = company_key(q) if model is not None and model._meta.model_name == "account" else ""
+    if brand:
+        # A company by its brand: the start of its name without the city or province in front
+        # and the legal form behind ("云帆" finds 上海云帆科技有限公司), through name_key.
+        short |= _prefix("name_key", brand)
     if names_only:
         if len(query) < SHORT_QUERY:
             return short
