@@ -300,3 +300,27 @@ def test_history_is_audited_per_record_only(admin):
     html = signed_in(admin).get(f"/accounts/{one.pk}/history/").content.decode()
     assert html.count('data-testid="history-event"') == 1
     assert AuditEvent.objects.filter(object_type="accounts").count() == 2
+
+
+def test_phones_are_shown_as_people_write_them_and_dialled_as_stored(admin):
+    # Given a contact with a Chinese mobile, a Beijing landline and a US number
+    contact = contact_create(
+        actor=admin,
+        data={
+            "name": "张伟",
+            "mobile": "13812345678",
+            "phone": "010-62345678",
+            "other_phones": "+1 415 555 2671",
+        },
+    )
+    client = signed_in(admin)
+
+    page = client.get(f"/contacts/{contact.pk}/").content.decode()
+    listing = client.get("/contacts/?col=name&col=mobile&col=other_phones").content.decode()
+
+    # Then the workspace's own numbers read nationally, foreign ones internationally, and the
+    # links dial the stored E.164 number
+    assert '<a href="tel:+8613812345678">138 1234 5678</a>' in page
+    assert '<a href="tel:+861062345678">010 6234 5678</a>' in page
+    assert '<a href="tel:+14155552671">+1 415-555-2671</a>' in page
+    assert "138 1234 5678" in listing and "+1 415-555-2671" in listing

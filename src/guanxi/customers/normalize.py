@@ -144,6 +144,28 @@ def normalize_phone(raw: str, default_region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
+def phone_display(e164: str, region: str = "CN") -> str:
+    """A stored E.164 number as people write it: in the national form when it belongs to
+    `region` (the workspace's: "138 1234 5678", "0591 8765 4321"), else internationally
+    ("+1 415-555-2671"). Anything that does not parse (a masked number) comes back as is."""
+    if not (e164.startswith("+") and e164[1:].isdigit()):
+        return e164
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if not phonenumbers.is_possible_number(number):
+        return e164
+    own = phonenumbers.region_code_for_number(number) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if own
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
 def phone_search_digits(e164: str) -> str:
     """Return the digits a substring search on this number runs against.
 

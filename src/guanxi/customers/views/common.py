@@ -33,6 +33,7 @@ from ..models import (
     PicklistKey,
     PicklistOption,
 )
+from ..normalize import phone_display
 from ..services import accounts as account_services
 from ..services import contacts as contact_services
 
@@ -154,6 +155,9 @@ CHOICES_OF: dict[str, Any] = {
 EMPTY = "—"
 
 
+PHONE_FIELDS = frozenset({"phone", "mobile", "other_phones"})
+
+
 class Presenter:
     """Stored values as people read them, for one member on one request. Each lookup table is
     loaded once, on first use (one query each, whatever the number of rows shown)."""
@@ -257,6 +261,10 @@ class Presenter:
                 return self._accounts.get(int(value), f"#{value}")
             except (TypeError, ValueError):
                 return str(value)
+        if name in PHONE_FIELDS:  # stored E.164, shown as people write them
+            region = self.actor.workspace.phone_region or "CN"
+            numbers = value if isinstance(value, list) else [str(value)]
+            return ", ".join(phone_display(number, region) for number in numbers)
         if isinstance(value, list):  # tags, other phones and emails
             return ", ".join(str(v) for v in value)
         if isinstance(value, bool):

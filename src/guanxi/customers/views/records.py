@@ -90,11 +90,16 @@ def key_facts(actor: Membership, rtype: RecordType, record: Any, presenter: Pres
             fact["value"] = getattr(record, name)
         elif kind in ("phones", "emails"):
             # Shown only when there are some: most records have one number and one address.
-            fact["value"] = list(getattr(record, name))
-            if not fact["value"]:
+            values = list(getattr(record, name))
+            if not values:
                 continue
+            fact["value"] = [
+                (value, presenter.value(name, [value]) if kind == "phones" else value)
+                for value in values
+            ]
         else:
             fact["value"] = presenter.value(name, getattr(record, name))
+            fact["raw"] = getattr(record, name)
         facts.append(fact)
     return facts
 
