@@ -391,11 +391,14 @@ def test_the_account_picker_finds_any_account_by_search(admin, monkeypatch):
     by_initials = client.get("/accounts/choices/", {"account_q": "shyf"})
     nothing = client.get("/accounts/choices/", {"account_q": "不存在的公司"})
 
-    # Then the options are what search finds, the chosen account kept and selected
+    # Then the options are what search finds, the best match selected; cleared, the first
+    # accounts again with the chosen one kept
     options = re.findall(r'<option value="(\d*)"( selected)?', by_name.content.decode())
-    assert options == [("", ""), (str(wanted.pk), ""), (str(first.pk), " selected")]
-    assert f'value="{wanted.pk}"' in by_initials.content.decode()
+    assert options == [("", ""), (str(wanted.pk), " selected")]
+    assert f'value="{wanted.pk}" selected' in by_initials.content.decode()
     assert "No account found" in nothing.content.decode()
+    cleared = client.get("/accounts/choices/", {"account_q": "", "account": wanted.pk})
+    assert f'value="{wanted.pk}" selected' in cleared.content.decode()
 
 
 def test_the_account_picker_shows_only_accounts_the_member_may_see(workspace, other_workspace):

@@ -139,21 +139,26 @@ ACCOUNT_CHOICES_FOUND = 50
 @customers_page
 def account_choices(request: HttpRequest, actor: Membership) -> HttpResponse:
     """The options of a contact form's account picker for what was typed in its search box
-    (htmx; the picker lists the first 500 accounts by name, search reaches all of them). The
-    chosen account stays among the options."""
+    (htmx; the picker lists the first 500 accounts by name, search reaches all of them). Like
+    an autocomplete, the best match is selected (the chosen account if it matches); with the
+    box cleared the picker lists the first 500 again, keeping the chosen one."""
     require(actor, "accounts", "view")
     try:
         chosen = int(request.GET.get("account") or 0) or None
     except ValueError:
         chosen = None
-    q = request.GET.get("account_q", "")[:100]
-    rows = ui_support.account_choices(
-        actor=actor, q=q, include=chosen, limit=ACCOUNT_CHOICES_FOUND if q.strip() else 500
-    )
+    q = request.GET.get("account_q", "")[:100].strip()
+    if q:
+        rows = ui_support.account_choices(actor=actor, q=q, limit=ACCOUNT_CHOICES_FOUND)
+        found = [pk for pk, _name in rows]
+        selected = chosen if chosen in found else (found[0] if found else None)
+    else:
+        rows = ui_support.account_choices(actor=actor, include=chosen)
+        selected = chosen
     return render(
         request,
         "customers/_account_options.html",
-        {"choices": rows, "chosen": chosen, "searched": bool(q.strip())},
+        {"choices": rows, "chosen": selected, "searched": bool(q)},
     )
 
 
