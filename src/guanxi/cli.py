@@ -45,13 +45,38 @@ def deployment_hints(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return hints
 
 
+USAGE = """Guanxi 关系 — customers, sales, marketing and service in one place.
+
+Usage: guanxi <command> [options]     guanxi <command> --help shows a command's options
+
+  serve        migrate if needed and serve the app (--with-worker: and run a worker beside it)
+  worker       run background jobs (imports, reminders) and the daily jobs
+  demo         create the demo workspace with sample data
+  createadmin  create a user who owns a workspace
+  token        create an API token (token create --email … --workspace …)
+  import       import accounts or contacts from CSV or Excel
+  export       export accounts or contacts to CSV or Excel
+  backup       write a consistent snapshot of the database and media
+  restore      restore a snapshot, after verifying it
+  check        configuration and deployment checks
+  seed         generate data at scale for benchmarks
+  migrate      apply database migrations
+
+Django's own management commands work too: guanxi help --commands lists every one.
+"""
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
+    args = list(sys.argv if argv is None else ["guanxi", *argv])
+    args[0] = "guanxi"
+    if len(args) == 1 or args[1:] in (["help"], ["--help"], ["-h"]):
+        # Guanxi's own commands first, not Django's fifty.
+        sys.stdout.write(USAGE)
+        return
     from django.core import checks
     from django.core.management import execute_from_command_line
 
-    args = list(sys.argv if argv is None else ["guanxi", *argv])
-    args[0] = "guanxi"
     if len(args) > 1 and args[1] == "check":
         # `guanxi check` is the operator's pre-flight: it always includes the deployment checks
         # (HTTPS, cookies, HSTS, secret key, DEBUG, hosts), not only the code checks.

@@ -315,3 +315,16 @@ def test_the_sidebar_keeps_one_order_in_every_language():
         chinese = [item.url_name for item in nav_items()]
 
     assert english == chinese
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["help"], ["-h"]])
+def test_guanxi_help_lists_guanxis_own_commands(argv, capsys):
+    from guanxi.cli import main
+
+    main(argv)
+
+    out = capsys.readouterr().out
+    for command in ("serve", "worker", "demo", "createadmin", "token", "import", "export"):
+        assert f"\n  {command} " in out
+    assert "backup" in out and "guanxi help --commands" in out
+    assert "changepassword" not in out  # Django's own list stays behind help --commands

@@ -324,3 +324,17 @@ def test_phones_are_shown_as_people_write_them_and_dialled_as_stored(admin):
     assert '<a href="tel:+861062345678">010 6234 5678</a>' in page
     assert '<a href="tel:+14155552671">+1 415-555-2671</a>' in page
     assert "138 1234 5678" in listing and "+1 415-555-2671" in listing
+
+
+def test_a_missing_record_answers_a_404_page_in_the_members_language(admin):
+    client = signed_in(admin)
+
+    english = client.get("/accounts/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    admin.user.locale = "zh-hans"
+    admin.user.save(update_fields=["locale"])
+    chinese = client.get("/contacts/999999/")
+
+    assert english.status_code == 404 and chinese.status_code == 404
+    assert 'data-testid="not-found"' in english.content.decode()
+    assert "Go to the overview" in english.content.decode()
+    assert "返回概览" in chinese.content.decode()
