@@ -541,3 +541,15 @@ def test_the_cn_mobile_fast_path_agrees_with_phonenumbers_for_every_prefix():
             else:
                 with pytest.raises(ValueError):
                     normalize.normalize_phone(nsn)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Li Ming 李明", ("李", "明")),
+        ("王芳 Fang Wang", ("王", "芳")),
+        ("欧阳娜娜 Nana", ("欧阳", "娜娜")),
+    ],
+)
+def test_a_name_written_both_ways_is_split_by_its_chinese_part(name, expected):
+    assert split_person_name(name) == expected

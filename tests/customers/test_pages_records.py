@@ -338,3 +338,14 @@ def test_a_missing_record_answers_a_404_page_in_the_members_language(admin):
     assert 'data-testid="not-found"' in english.content.decode()
     assert "Go to the overview" in english.content.decode()
     assert "返回概览" in chinese.content.decode()
+
+
+def test_the_account_pages_contacts_show_their_mobile_as_people_write_it(admin):
+    account = account_create(actor=admin, data={"name": "云帆科技"})
+    contact_create(
+        actor=admin, data={"name": "张伟", "mobile": "13812345678", "account_id": account.pk}
+    )
+
+    page = signed_in(admin).get(f"/accounts/{account.pk}/").content.decode()
+
+    assert "138 1234 5678" in page and "+8613812345678" not in page

@@ -674,6 +674,7 @@ def split_person_name(name: str) -> tuple[str, str]:
       A name with an interpunct ("约翰·史密斯") has no reliable order: ("", name).
     - Latin: the last word is the family name ("John Smith" -> ("Smith", "John")); a single
       word is a given name ("", "Madonna").
+    - Both ("Li Ming 李明"): the Chinese name is split, as above (("李", "明")).
     Whitespace is collapsed and full-width forms made half-width; case is kept.
     """
     text = _WHITESPACE_RE.sub(" ", to_halfwidth(name)).strip()
@@ -683,6 +684,12 @@ def split_person_name(name: str) -> tuple[str, str]:
         # Half-width already turned "，" into ",".
         family, _, given = text.partition(",")
         return (family.strip(), given.strip())
+    words = text.split(" ")
+    han_words = [word for word in words if is_chinese(word)]
+    if han_words and len(han_words) < len(words):
+        # Both a Chinese and a Latin name ("Li Ming 李明", "王芳 Fang Wang"): the Chinese one
+        # says which part is the family name.
+        return split_person_name(" ".join(han_words))
     if is_chinese(text):
         if _INTERPUNCT_RE.search(text):
             return ("", text)
