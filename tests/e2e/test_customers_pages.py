@@ -187,6 +187,33 @@ def test_list_search_sort_inline_edit_bulk_tag_and_shortcuts(page, live_server, 
     assert page.js_errors == []  # type: ignore[attr-defined]
 
 
+def test_back_after_filtering_shows_the_filters_of_the_list_it_restores(page, live_server, member):
+    for name, level in [("Alpha 贸易", "A"), ("Beta 科技", "B"), ("Gamma 物流", "C")]:
+        account_create(actor=member, data={"name": name, "level": level})
+    sign_in(page, live_server, EMAIL, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/accounts/")
+    rows = page.get_by_test_id("record-row")
+    level = page.locator("#list-filters select[name=level]")
+
+    # Two filters in a row, each pushed into the history
+    level.select_option("A")
+    expect(page).to_have_url(re.compile(r"level=A"))
+    expect(rows).to_have_count(1)
+    level.select_option("B")
+    expect(page).to_have_url(re.compile(r"level=B"))
+    expect(rows.first).to_contain_text("Beta 科技")
+
+    # Back: the restored list and its filter bar agree, twice over
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"level=A"))
+    expect(rows.first).to_contain_text("Alpha 贸易")
+    expect(level).to_have_value("A")
+    page.go_back()
+    expect(rows).to_have_count(3)
+    expect(level).to_have_value("")
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
 def test_a_long_list_shows_its_count_as_soon_as_it_is_counted(
     page, live_server, member, monkeypatch
 ):

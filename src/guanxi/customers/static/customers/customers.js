@@ -153,4 +153,29 @@
       if (activate(key)) event.preventDefault();
     }
   });
+
+  // --- Back and forward ------------------------------------------------------------------------
+  // On Back, htmx puts back the page's HTML as it left it: the markup of the filter bar, not
+  // the values chosen in it since. The address holds the filters the restored list shows, so
+  // the filter bar is set from it.
+  function filtersFromAddress() {
+    var form = document.getElementById("list-filters");
+    if (!form) return;
+    var params = new URLSearchParams(window.location.search);
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "submit" || field.type === "button") return;
+      if (field.type === "hidden" && field.name !== "sort") return;
+      var values = params.getAll(field.name);
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values.indexOf(field.value) !== -1;
+      } else if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = field.multiple ? values.indexOf(option.value) !== -1 : option.value === (values[0] || "");
+        });
+      } else {
+        field.value = values[0] || "";
+      }
+    });
+  }
+  document.addEventListener("htmx:historyRestore", filtersFromAddress);
 })();
