@@ -414,3 +414,13 @@ def test_the_account_picker_shows_only_accounts_the_member_may_see(workspace, ot
 
     assert re.findall(r'<option value="(\d+)"', html) == [str(own.pk)]
     assert signed_in(no_view).get("/accounts/choices/", {"account_q": "云帆"}).status_code == 403
+
+
+def test_a_member_who_may_not_view_accounts_is_not_shown_their_names(workspace, admin):
+    account_create(actor=admin, data={"name": "不该看到的客户"})
+    member = make_member(workspace, permissions={"contacts": ["view", "create"]})
+
+    html = signed_in(member).get("/contacts/new/").content.decode()
+
+    assert "不该看到的客户" not in html
+    assert "No account (individual customer)" in html

@@ -68,10 +68,15 @@ def account_choices(
     *, actor: Membership, limit: int = 500, include: int | None = None, q: str = ""
 ) -> list[tuple[int, str]]:
     """Accounts the member can see, by name (for linking a contact), the first `limit` or those
-    `q` finds (name, pinyin, initials, phone…, as global search), plus `include` if visible."""
+    `q` finds (name, pinyin, initials, phone…, as global search), plus `include` if visible.
+    The one place the contact form and its account search read them."""
     queryset = selectors.account_queryset(actor=actor)
-    found = apply_search(queryset, q, actor=actor) if q.strip() else queryset
-    rows = list(found.order_by("name", "id").values_list("pk", "name")[:limit])
+    rows: list[tuple[int, str]] = []
+    # A member who may not view accounts is not shown their names; the contact's own account
+    # stays a choice, or saving the form would unlink it.
+    if can(actor, "accounts", "view"):
+        found = apply_search(queryset, q, actor=actor) if q.strip() else queryset
+        rows = list(found.order_by("name", "id").values_list("pk", "name")[:limit])
     if include and include not in {pk for pk, _name in rows}:
         rows += list(queryset.filter(pk=include).values_list("pk", "name"))
     return rows

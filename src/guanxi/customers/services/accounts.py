@@ -45,7 +45,7 @@ from .records import (
     tags_get_or_create,
     write_change,
 )
-from .search_index import refresh_after_account_rename
+from .search_index import refresh_after_account_rename, search_text_refresh
 
 OBJECT_TYPE = "accounts"
 # Model fields an API client or a form may write, by their API name.
@@ -418,26 +418,16 @@ def account_update(
 
 
 def _refresh_contacts_company(actor: Membership, account: Account, limit: int = 2000) -> None:
-    """Contacts are found by their company's name too: re-index the account's contacts now
-    (one read, one bulk write) or, when it has more than `limit`, in a background job."""
+    """Contacts are found by their company's name too: re-index the account's contacts now or,
+    when it has more than `limit`, in a background job (the same re-index either way)."""
     from ..models import Contact
 
-    contacts = list(Contact.objects.filter(account=account).order_by("pk")[: limit + 1])
-    if len(contacts) > limit:
+    if Contact.objects.filter(account=account)[limit : limit + 1].exists():
         refresh_after_account_rename(account)
-        return
-    fields = lookups(actor).custom_fields("contacts")
-    changed: list[Contact] = []
-    columns: set[str] = set()
-    for contact in contacts:
-        found = refresh_search_columns(
-            contact, person=True, custom_fields=fields, company=account.name
+    else:
+        search_text_refresh(
+            workspace_id=account.workspace_id, object_type="contacts", account_id=account.pk
         )
-        if found:
-            changed.append(contact)
-            columns.update(found)
-    if changed:
-        Contact.objects.bulk_update(changed, sorted(columns), batch_size=500)
 
 
 @transaction.atomic
